@@ -1,0 +1,73 @@
+/**
+ * Entry point of a worker process. It waits for the supervisor's `start` message (configuration, shared-memory
+ * handles, port), builds the application, listens, and reports `ready`. On `stop` it drains and exits 0.
+ * A worker never outlives its supervisor: when the IPC channel closes it stops too.
+ */
+import { buildApp, type App } from '../app/build-app.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { openStores } from '../store/open-stores.js';
+import type { SupervisorMessage, WorkerMessage } from './messages.js';
+import { attachSharedState } from './shared-state.js';
+
+let app: App | null = null;
+let logger: Logger = createLogger('info', { role: 'worker' });
+let stopping = false;
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+async function start(message: Extract<SupervisorMessage, { type: 'start' }>): Promise<void> {
+  const { config } = message;
+  logger = createLogger(config.logLevel, { role: 'worker', worker: message.workerId });
+  const shared = attachSharedState(message.shared);
+  const { stores } = await openStores(config);
+  app = await buildApp({
+    config,
+    stores,
+    shared,
+    logger,
+    requestIdPrefix: `${process.pid.toString(36)}-`,
+  });
+  const port = await app.server.listen(config.host, message.port);
+  send({ type: 'ready', port });
+}
+
+async function stop(graceMs: number, drainMs: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  if (app !== null) {
+    await app.server.stop(graceMs, drainMs);
+    await app.close();
+  }
+  logger.flush();
+  process.exit(0);
+}
+
+process.on('message', (message: SupervisorMessage) => {
+  if (message.type === 'start') {
+    start(message).catch((error: unknown) => {
+      const text = error instanceof Error ? error.message : String(error);
+      logger.fatal({ err: error }, 'worker failed to start');
+      send({ type: 'fatal', message: text });
+      setTimeout(() => process.exit(1), 50);
+    });
+  } else if (message.type === 'stop') {
+    void stop(message.graceMs, message.drainMs);
+  }
+});
+
+// The supervisor is gone (killed, or crashed): nobody will restart or stop us, so stop now.
+process.on('disconnect', () => void stop(1000, 0));
+// Signals go to the whole process group on Ctrl-C; the supervisor coordinates the stop, so ignore them here.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => void stop(5000, 0));
+process.on('uncaughtException', (error) => {
+  // State is unknown after an uncaught exception: log, exit, and let the supervisor start a fresh worker.
+  logger.fatal({ err: error }, 'uncaught exception');
+  logger.flush();
+  process.exit(1);
+});
+process.on('unhandledRejection', (error) => {
+  logger.error({ err: error }, 'unhandled rejection');
+});

@@ -1,0 +1,57 @@
+/**
+ * Parses a request body the way DRF's JSONParser + a serializer see it:
+ *  - no body (Content-Length 0 or absent) → {} whatever the content type (DRF: no stream → empty data);
+ *  - a body whose media type is not JSON → 415 naming the content type as sent;
+ *  - bytes that are not UTF-8 or not JSON (NaN/Infinity refused, like DRF's strict parse_constant) → 400;
+ *  - JSON that is not an object → 400 "Expected a dictionary, but got list." with Python's type name.
+ */
+import { notADictionary, parseError, unsupportedMediaType, ERRORS, type ErrorSpec } from '../errors.js';
+
+export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: ErrorSpec };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** True when the Content-Type names JSON (parameters such as charset allowed; wildcards match, as in DRF). */
+export function isJsonMediaType(contentType: string): boolean {
+  const semicolon = contentType.indexOf(';');
+  const media = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (media === 'application/json') return true;
+  const slash = media.indexOf('/');
+  if (slash < 0) return false;
+  const main = media.slice(0, slash);
+  const sub = media.slice(slash + 1);
+  return (main === 'application' || main === '*') && (sub === 'json' || sub === '*');
+}
+
+export function parseJsonBody(raw: Buffer | null, contentType: string): BodyResult {
+  if (raw === null || raw.length === 0) return { ok: true, value: {} };
+  if (!isJsonMediaType(contentType)) return { ok: false, error: unsupportedMediaType(contentType) };
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    return { ok: false, error: ERRORS.invalid_utf8 };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: parseError(describeJsonError(error, text)) };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    // JSON.parse turns 1.0 into 1; Python keeps it a float, so look at the text for the type name.
+    const shown = typeof value === 'number' && /[.eE]/.test(text) ? 0.5 : value;
+    return { ok: false, error: notADictionary(shown) };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** A short message of our own: V8's messages quote the input, which we do not echo back. */
+function describeJsonError(error: unknown, text: string): string {
+  if (text.trim().length === 0) return 'the body is empty or only whitespace';
+  const message = error instanceof Error ? error.message : '';
+  const position = /position (\d+)/.exec(message);
+  if (/Unexpected end|Unterminated/.test(message)) return 'the JSON text ends too early';
+  if (position) return `invalid JSON at character ${position[1]}`;
+  return 'the body is not valid JSON';
+}

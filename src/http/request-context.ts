@@ -1,0 +1,159 @@
+/**
+ * Everything a request needs after its uWS HttpRequest is gone. uWS allocates HttpRequest on the stack and
+ * invalidates it when the route handler returns, so the adapter copies the method, path and the few headers the
+ * pipeline reads into this object first. Every field is assigned in the constructor (one hidden class, stable
+ * shape); `null` means "not yet known".
+ */
+import type { BodyCollector } from './body-reader.js';
+import type { ProxyTrust } from './client-address.js';
+import type { HttpResponse } from './uws.js';
+
+/** The user a request is associated with. The store's row, reduced to what permissions and handlers read. */
+export interface AuthenticatedUser {
+  readonly id: number;
+  readonly username: string;
+  readonly isActive: boolean;
+  readonly isStaff: boolean;
+  readonly isSuperuser: boolean;
+}
+
+/** What authentication associated with the request: the user and what they authenticated with. */
+export interface Credentials {
+  readonly user: AuthenticatedUser;
+  /** Name of the scheme that recognised the request ("jwt", "basic", "apikey", or a custom scheme's). */
+  readonly scheme: string;
+  /** The verified token claims (JWT) or the key id (API key), when the scheme has one. */
+  readonly token: Readonly<Record<string, unknown>> | null;
+}
+
+export class RequestContext {
+  /** Upper-case method as sent. */
+  readonly method: string;
+  readonly path: string;
+  /** Raw query string without '?'. */
+  readonly query: string;
+  readonly authorization: string;
+  /** How many Authorization header lines the request carried (several are refused). */
+  readonly authorizationCount: number;
+  readonly contentType: string;
+  readonly contentLength: string;
+  readonly transferEncoding: string;
+  readonly accept: string;
+  readonly forwardedFor: string;
+  readonly requestId: string;
+  readonly startedAt: number;
+  /** Route parameters, decoded, in pattern order. */
+  params: readonly string[];
+  credentials: Credentials | null;
+  /** The parsed JSON body (an object) once read; null for requests without one. */
+  body: Record<string, unknown> | null;
+  /** Raw body bytes, for handlers that want them. */
+  rawBody: Buffer | null;
+  /** Collects the body while the pipeline runs (routes that read one); null otherwise. */
+  bodyCollector: BodyCollector | null;
+  /** What the matched path does with this method: 0 handler, 1 automatic OPTIONS, 2 method not allowed. */
+  target: number;
+  /** Headers every reply to this request carries (RateLimit-*), as [name, value, …]; null when none. */
+  responseHeaders: string[] | null;
+  /** Status answered, for the access log. 0 until answered. */
+  status: number;
+  aborted: boolean;
+  private peer: string | null;
+  private client: string | null;
+
+  constructor(
+    readonly res: HttpResponse,
+    private readonly proxyTrust: ProxyTrust,
+    method: string,
+    path: string,
+    query: string,
+    authorization: string,
+    authorizationCount: number,
+    contentType: string,
+    contentLength: string,
+    transferEncoding: string,
+    accept: string,
+    forwardedFor: string,
+    requestId: string,
+    startedAt: number,
+  ) {
+    this.method = method;
+    this.path = path;
+    this.query = query;
+    this.authorization = authorization;
+    this.authorizationCount = authorizationCount;
+    this.contentType = contentType;
+    this.contentLength = contentLength;
+    this.transferEncoding = transferEncoding;
+    this.accept = accept;
+    this.forwardedFor = forwardedFor;
+    this.requestId = requestId;
+    this.startedAt = startedAt;
+    this.params = EMPTY_PARAMS;
+    this.credentials = null;
+    this.body = null;
+    this.rawBody = null;
+    this.bodyCollector = null;
+    this.target = 0;
+    this.responseHeaders = null;
+    this.status = 0;
+    this.aborted = false;
+    this.peer = null;
+    this.client = null;
+  }
+
+  get user(): AuthenticatedUser | null {
+    return this.credentials === null ? null : this.credentials.user;
+  }
+
+  /**
+   * The socket peer's address as text. Read lazily (most requests never need it) but only while the response
+   * is still open: uWS invalidates `res` once it has ended or aborted.
+   */
+  peerAddress(): string {
+    if (this.peer === null) this.peer = this.aborted || this.status !== 0 ? '' : decodePeer(this.res.getRemoteAddress());
+    return this.peer;
+  }
+
+  /** The client's address: the peer, or what trusted proxies reported in X-Forwarded-For. */
+  clientAddress(): string {
+    if (this.client === null) this.client = this.proxyTrust.clientAddress(this.peerAddress(), this.forwardedFor);
+    return this.client;
+  }
+}
+
+const EMPTY_PARAMS: readonly string[] = Object.freeze([]);
+
+/** Formats uWS's binary peer address: 4 bytes for IPv4, 16 for IPv6 (IPv4-mapped addresses shown as IPv4). */
+export function decodePeer(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (bytes.length !== 16) return '';
+  let mapped = bytes[10] === 0xff && bytes[11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) if (bytes[i] !== 0) mapped = false;
+  if (mapped) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return compressIpv6(groups);
+}
+
+/** RFC 5952 text form: the longest run (≥2) of zero groups becomes "::". */
+function compressIpv6(groups: string[]): string {
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLength && j - i >= 2) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  if (bestStart < 0) return groups.join(':');
+  return groups.slice(0, bestStart).join(':') + '::' + groups.slice(bestStart + bestLength).join(':');
+}

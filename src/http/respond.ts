@@ -1,0 +1,115 @@
+/**
+ * Writing responses. Every Gatehouse response carries the same security headers and, on API routes, the route's
+ * `Allow`; those constant lines are joined into one pre-encoded header block per route at start-up and written
+ * with a single uWS call (uWS writes header values verbatim, so "value\r\nNext: value" emits two lines). The
+ * request path therefore copies a few pre-built buffers instead of formatting headers.
+ *
+ * Callers are either inside the synchronous uWS handler (already corked by uWS) or wrap the call in `res.cork()`
+ * after async work (see finish() in server.ts).
+ */
+import type { ErrorSpec } from '../errors.js';
+import type { RequestContext } from './request-context.js';
+
+export const STATUS_LINES: Readonly<Record<number, string>> = {
+  200: '200 OK',
+  201: '201 Created',
+  204: '204 No Content',
+  301: '301 Moved Permanently',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  406: '406 Not Acceptable',
+  413: '413 Payload Too Large',
+  415: '415 Unsupported Media Type',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+export function statusLine(status: number): string {
+  return STATUS_LINES[status] ?? `${status} Status`;
+}
+
+const SECURITY_HEADERS = 'X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: same-origin';
+
+/**
+ * The constant header lines of one route, pre-encoded: `Content-Type` first (its value carries the rest).
+ * `withAllow` is used for API routes, `bare` for 404 and other answers outside a route.
+ */
+export interface HeaderBlock {
+  /** Value to pass as the Content-Type header: "application/json\r\n<other constant lines>". */
+  readonly json: Buffer;
+  /** For bodiless responses (HEAD, 204, 301): the constant lines without Content-Type, as "<name>", "<value…>". */
+  readonly firstName: string;
+  readonly rest: Buffer;
+}
+
+export function headerBlock(allow: string | null): HeaderBlock {
+  const lines = (allow === null ? '' : `Allow: ${allow}\r\n`) + SECURITY_HEADERS;
+  const firstColon = lines.indexOf(': ');
+  return {
+    json: Buffer.from(`application/json\r\n${lines}`, 'latin1'),
+    firstName: lines.slice(0, firstColon),
+    rest: Buffer.from(lines.slice(firstColon + 2), 'latin1'),
+  };
+}
+
+export const BARE_HEADERS: HeaderBlock = headerBlock(null);
+
+/** Extra per-response headers (WWW-Authenticate, Retry-After, Location, RateLimit-*), as name/value pairs. */
+export type ExtraHeaders = readonly string[] | null;
+
+/**
+ * Writes a complete JSON response. `closeConnection` asks uWS to close the connection after it (graceful
+ * shutdown: the last response on a keep-alive connection carries `Connection: close`).
+ */
+export function writeJson(
+  ctx: RequestContext,
+  status: number,
+  body: string,
+  headers: HeaderBlock,
+  extra: ExtraHeaders,
+  closeConnection: boolean,
+): void {
+  const res = ctx.res;
+  ctx.status = status;
+  res.writeStatus(STATUS_LINES[status] ?? statusLine(status));
+  res.writeHeader('Content-Type', headers.json);
+  res.writeHeader('X-Request-Id', ctx.requestId);
+  if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
+  if (ctx.method === 'HEAD') res.endWithoutBody(Buffer.byteLength(body), closeConnection);
+  else res.end(body, closeConnection);
+}
+
+/** Writes a response without a body and without Content-Type (e.g. a redirect). */
+export function writeEmpty(
+  ctx: RequestContext,
+  status: number,
+  headers: HeaderBlock,
+  extra: ExtraHeaders,
+  closeConnection: boolean,
+): void {
+  const res = ctx.res;
+  ctx.status = status;
+  res.writeStatus(STATUS_LINES[status] ?? statusLine(status));
+  res.writeHeader(headers.firstName, headers.rest);
+  res.writeHeader('X-Request-Id', ctx.requestId);
+  if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
+  res.endWithoutBody(0, closeConnection);
+}
+
+export function writeError(
+  ctx: RequestContext,
+  error: ErrorSpec,
+  headers: HeaderBlock,
+  challenge: string | null,
+  extra: ExtraHeaders,
+  closeConnection: boolean,
+): void {
+  if (error.challenge && challenge !== null) {
+    extra = extra === null ? ['WWW-Authenticate', challenge] : ['WWW-Authenticate', challenge, ...extra];
+  }
+  writeJson(ctx, error.status, error.body, headers, extra, closeConnection);
+}

@@ -1,0 +1,346 @@
+/**
+ * The HTTP adapter: the only module that talks to uWebSockets.js request objects. One catch-all uWS route hands
+ * every request to the compiled router, copies what the pipeline needs out of the stack-allocated HttpRequest,
+ * runs the pipeline, then the handler stage (405 / OPTIONS / body / handler) and writes the reply.
+ *
+ * Rules from uWS that shape this file:
+ *  - HttpRequest dies when the callback returns: everything is copied into RequestContext first.
+ *  - A response not finished inside the callback must have onAborted attached before the callback returns.
+ *  - Writes after async work must be corked (one syscall, and uWS requires it outside the callback).
+ *  - Body data arriving before onData is attached is lost, so body reading starts in the callback.
+ */
+import type { Logger } from 'pino';
+import { ERRORS, methodNotAllowed, payloadTooLarge, type ErrorSpec } from '../errors.js';
+import { ObjectPermissionDenied } from '../policies/permissions.js';
+import type { CompiledRoute } from '../pipeline/compile-routes.js';
+import { Pipeline, type PipelineSink } from '../pipeline/pipeline.js';
+import { isErrorSpec, type Reply } from '../pipeline/types.js';
+import type { Router } from '../router/router.js';
+import type { ThrottleStore } from '../store/throttle/throttle-store.js';
+import { acceptsJson } from './accept.js';
+import { BodyCollector } from './body-reader.js';
+import type { ProxyTrust } from './client-address.js';
+import { parseJsonBody } from './json-body.js';
+import { RequestContext, decodePeer } from './request-context.js';
+import { BARE_HEADERS, writeEmpty, writeError, writeJson } from './respond.js';
+import { uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
+
+/** Target of a request once its path matched: its handler, the automatic OPTIONS answer, or 405. */
+const TARGET_HANDLER = 0;
+const TARGET_OPTIONS = 1;
+const TARGET_NOT_ALLOWED = 2;
+
+export interface RequestObserver {
+  /** Called once per answered request, after the response was written (metrics, access log). */
+  (ctx: RequestContext, route: CompiledRoute | null): void;
+}
+
+export interface HttpServerOptions {
+  readonly router: Router<CompiledRoute>;
+  readonly throttleStore: ThrottleStore;
+  readonly throttleStoreIsSynchronous: boolean;
+  readonly rateLimitHeaders: boolean;
+  readonly maxBodyBytes: number;
+  readonly proxyTrust: ProxyTrust;
+  readonly logger: Logger;
+  readonly accessLog: boolean;
+  /** Prefix of generated request ids (unique per worker); X-Request-Id from trusted proxies is kept. */
+  readonly requestIdPrefix: string;
+  readonly observers?: readonly RequestObserver[];
+}
+
+export class HttpServer implements PipelineSink {
+  private readonly app: TemplatedApp;
+  private readonly router: Router<CompiledRoute>;
+  private readonly pipeline: Pipeline;
+  private readonly options: HttpServerOptions;
+  private readonly logger: Logger;
+  private readonly observers: readonly RequestObserver[];
+  private listenSocket: us_listen_socket | null = null;
+  private inCallback = false;
+  private requestCounter = 0;
+  private inFlight = 0;
+  private closing = false;
+  private drained: (() => void) | null = null;
+
+  constructor(options: HttpServerOptions) {
+    this.options = options;
+    this.router = options.router;
+    this.logger = options.logger;
+    this.observers = options.accessLog ? [this.logAccess, ...(options.observers ?? [])] : (options.observers ?? []);
+    this.pipeline = new Pipeline(this, {
+      store: options.throttleStore,
+      storeIsSynchronous: options.throttleStoreIsSynchronous,
+      rateLimitHeaders: options.rateLimitHeaders,
+    });
+    this.app = uws.App().any('/*', this.onRequest);
+  }
+
+  /** Listens and resolves with the bound port (useful with port 0). SO_REUSEPORT lets every worker bind it. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.listenSocket = socket;
+        resolve(uws.us_socket_local_port(socket as never));
+      });
+    });
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  get requestsServed(): number {
+    return this.requestCounter;
+  }
+
+  /**
+   * Graceful stop: stop accepting, answer in-flight requests (each with Connection: close), then close every
+   * remaining connection once they are done or `graceMs` has passed.
+   */
+  async stop(graceMs: number, drainMs = 0): Promise<void> {
+    this.stopAccepting();
+    if (this.inFlight > 0 || drainMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(graceMs, 0));
+        timer.unref();
+        const waitForDrain = (): void => {
+          this.drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          if (this.inFlight === 0) this.drained();
+        };
+        if (drainMs > 0) setTimeout(waitForDrain, Math.min(drainMs, graceMs)).unref();
+        else waitForDrain();
+      });
+    }
+    // close() exists on this uWS build (it closes every remaining connection) but is missing from its typings.
+    (this.app as TemplatedApp & { close(): void }).close();
+  }
+
+  /** Closes the listening socket: new connections go to other workers; existing ones are still served. */
+  stopAccepting(): void {
+    this.closing = true;
+    if (this.listenSocket !== null) {
+      uws.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = null;
+    }
+  }
+
+  private readonly onRequest = (res: HttpResponse, req: HttpRequest): void => {
+    this.inCallback = true;
+    try {
+      this.handle(res, req);
+    } finally {
+      this.inCallback = false;
+    }
+  };
+
+  private handle(res: HttpResponse, req: HttpRequest): void {
+    const method = req.getCaseSensitiveMethod();
+    const path = req.getUrl();
+    const authorization = req.getHeader('authorization');
+    const authorizationCount = authorization === '' ? 0 : countAuthorizationHeaders(req);
+    const incomingId = req.getHeader('x-request-id');
+    const requestId = incomingId === '' ? this.nextRequestId() : this.requestIdFor(res, incomingId);
+    const ctx = new RequestContext(
+      res,
+      this.options.proxyTrust,
+      method,
+      path,
+      req.getQuery() ?? '',
+      authorization,
+      authorizationCount,
+      req.getHeader('content-type'),
+      req.getHeader('content-length'),
+      req.getHeader('transfer-encoding'),
+      req.getHeader('accept'),
+      req.getHeader('x-forwarded-for'),
+      requestId,
+      performance.now(),
+    );
+    this.inFlight++;
+
+    const match = this.router.match(path);
+    const entry = match.entry;
+    if (entry === null) {
+      if (match.redirect !== null) {
+        const location = ctx.query === '' ? match.redirect : `${match.redirect}?${ctx.query}`;
+        writeEmpty(ctx, 301, BARE_HEADERS, ['Location', location], this.closing);
+      } else writeError(ctx, ERRORS.not_found, BARE_HEADERS, null, null, this.closing);
+      return this.done(ctx, null);
+    }
+    if (match.params.length > 0) ctx.params = match.params.slice();
+
+    let target = TARGET_HANDLER;
+    let route = entry.byMethod.get(method);
+    if (route === undefined && method === 'HEAD') route = entry.byMethod.get('GET');
+    if (route === undefined) {
+      route = entry.first;
+      target = method === 'OPTIONS' ? TARGET_OPTIONS : TARGET_NOT_ALLOWED;
+    }
+
+    // DRF negotiates the renderer in initial(), before authentication.
+    if (!acceptsJson(ctx.accept)) {
+      writeError(ctx, ERRORS.not_acceptable, route.headers, null, null, this.closing);
+      return this.done(ctx, route);
+    }
+    // Like Nginx's client_max_body_size: refuse a declared oversized body before reading any of it.
+    const declared = ctx.contentLength === '' ? 0 : Number(ctx.contentLength);
+    if (declared > this.options.maxBodyBytes) {
+      writeError(ctx, payloadTooLarge(this.options.maxBodyBytes), route.headers, null, null, true);
+      return this.done(ctx, route);
+    }
+    ctx.target = target;
+    if (target === TARGET_HANDLER && route.readsBody && (declared > 0 || ctx.transferEncoding !== '')) {
+      ctx.bodyCollector = new BodyCollector(res, this.options.maxBodyBytes);
+    }
+
+    this.pipeline.run(ctx, route);
+    if (ctx.status === 0) res.onAborted(() => this.aborted(ctx, route));
+  }
+
+  private nextRequestId(): string {
+    return this.options.requestIdPrefix + (++this.requestCounter).toString(36);
+  }
+
+  /** A proxy's X-Request-Id is kept only when the proxy is trusted and the id is short and plain (it is logged). */
+  private requestIdFor(res: HttpResponse, incoming: string): string {
+    if (
+      incoming.length <= 128 &&
+      /^[A-Za-z0-9._:-]+$/.test(incoming) &&
+      this.options.proxyTrust.isTrusted(decodePeer(res.getRemoteAddress()))
+    ) {
+      this.requestCounter++;
+      return incoming;
+    }
+    return this.nextRequestId();
+  }
+
+  // ---- PipelineSink -------------------------------------------------------------------------------------
+
+  fail(ctx: RequestContext, route: CompiledRoute, error: ErrorSpec, extra: readonly string[] | null): void {
+    if (ctx.aborted) return;
+    if (this.inCallback) writeError(ctx, error, route.headers, route.challenge, extra, this.closing);
+    else ctx.res.cork(() => writeError(ctx, error, route.headers, route.challenge, extra, this.closing));
+    this.done(ctx, route);
+  }
+
+  proceed(ctx: RequestContext, route: CompiledRoute): void {
+    const target = ctx.target;
+    if (target === TARGET_NOT_ALLOWED) return this.fail(ctx, route, methodNotAllowed(ctx.method), ctx.responseHeaders);
+    if (target === TARGET_OPTIONS) return this.reply(ctx, route, { status: 200, body: route.optionsBody });
+    const body = ctx.bodyCollector;
+    if (body !== null) {
+      body.whenDone((raw, tooLarge) => {
+        if (ctx.aborted) return;
+        if (tooLarge) return this.fail(ctx, route, payloadTooLarge(this.options.maxBodyBytes), null);
+        this.runHandlerWithBody(ctx, route, raw);
+      });
+      return;
+    }
+    if (route.readsBody) return this.runHandlerWithBody(ctx, route, null);
+    this.runHandler(ctx, route);
+  }
+
+  crash(ctx: RequestContext, route: CompiledRoute | null, error: unknown): void {
+    if (error instanceof ObjectPermissionDenied && route !== null) {
+      return this.fail(ctx, route, this.pipeline.denial(ctx, route, error.permissionMessage), null);
+    }
+    this.logger.error({ err: error, requestId: ctx.requestId, method: ctx.method, path: ctx.path }, 'request failed');
+    if (ctx.aborted || ctx.status !== 0) return;
+    const headers = route === null ? BARE_HEADERS : route.headers;
+    if (this.inCallback) writeError(ctx, ERRORS.server_error, headers, null, null, this.closing);
+    else ctx.res.cork(() => writeError(ctx, ERRORS.server_error, headers, null, null, this.closing));
+    this.done(ctx, route);
+  }
+
+  // ---- handler stage ------------------------------------------------------------------------------------
+
+  private runHandlerWithBody(ctx: RequestContext, route: CompiledRoute, raw: Buffer | null): void {
+    ctx.rawBody = raw;
+    const parsed = parseJsonBody(raw, ctx.contentType);
+    if (!parsed.ok) return this.fail(ctx, route, parsed.error, null);
+    ctx.body = parsed.value;
+    this.runHandler(ctx, route);
+  }
+
+  private runHandler(ctx: RequestContext, route: CompiledRoute): void {
+    let result;
+    try {
+      result = route.handler(ctx);
+    } catch (error) {
+      return this.crash(ctx, route, error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (reply) => this.answer(ctx, route, reply),
+        (error: unknown) => this.crash(ctx, route, error),
+      );
+      return;
+    }
+    this.answer(ctx, route, result);
+  }
+
+  private answer(ctx: RequestContext, route: CompiledRoute, result: Reply | ErrorSpec): void {
+    if (isErrorSpec(result)) return this.fail(ctx, route, result, ctx.responseHeaders);
+    this.reply(ctx, route, result);
+  }
+
+  private reply(ctx: RequestContext, route: CompiledRoute, reply: Reply): void {
+    if (ctx.aborted) return;
+    let extra = reply.headers ?? null;
+    if (ctx.responseHeaders !== null) extra = extra === null ? ctx.responseHeaders : [...extra, ...ctx.responseHeaders];
+    if (this.inCallback) writeJson(ctx, reply.status, reply.body, route.headers, extra, this.closing);
+    else ctx.res.cork(() => writeJson(ctx, reply.status, reply.body, route.headers, extra, this.closing));
+    this.done(ctx, route);
+  }
+
+  // ---- bookkeeping --------------------------------------------------------------------------------------
+
+  private aborted(ctx: RequestContext, route: CompiledRoute): void {
+    // The client went away before the answer; uWS has invalidated `res`. Anything still running for this
+    // request checks ctx.aborted and drops its result.
+    ctx.aborted = true;
+    ctx.status = 499;
+    this.done(ctx, route);
+  }
+
+  private done(ctx: RequestContext, route: CompiledRoute | null): void {
+    this.inFlight--;
+    const observers = this.observers;
+    for (let i = 0; i < observers.length; i++) {
+      try {
+        observers[i]!(ctx, route);
+      } catch (error) {
+        this.logger.error({ err: error }, 'request observer failed');
+      }
+    }
+    if (this.inFlight === 0 && this.drained !== null) this.drained();
+  }
+
+  private readonly logAccess: RequestObserver = (ctx) => {
+    this.logger.info({
+      msg: 'request',
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.status,
+      durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+      userId: ctx.credentials === null ? null : ctx.credentials.user.id,
+      requestId: ctx.requestId,
+    });
+  };
+}
+
+/** uWS's getHeader sees only the first of repeated headers; count them so duplicates can be refused. */
+let authorizationSeen = 0;
+function countHeader(key: string): void {
+  if (key === 'authorization') authorizationSeen++;
+}
+function countAuthorizationHeaders(req: HttpRequest): number {
+  authorizationSeen = 0;
+  req.forEach(countHeader);
+  return authorizationSeen;
+}
