@@ -9,6 +9,7 @@
  * sockets aborts the whole process, so only processes isolate crashes (docs/architecture.md).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config-types.js';
@@ -84,11 +85,10 @@ export class Supervisor {
     const { stores } = await openStores(this.config);
     this.stores = stores;
     this.shared = createSharedState(this.config);
-    this.port = this.config.port;
-    // With port 0 the first worker picks a free port and the others join it.
-    const first = await this.spawn(0);
-    this.port = first.port;
-    await Promise.all(this.slots.slice(1).map((_, i) => this.spawn(i + 1)));
+    // uWS sets SO_REUSEPORT only for a fixed port (binding port 0 gives each worker its own random port), so
+    // "any free port" is chosen here once and every worker binds that one.
+    this.port = this.config.port === 0 ? await findFreePort(this.config.host) : this.config.port;
+    await Promise.all(this.slots.map((_, i) => this.spawn(i)));
     this.startDuties();
     return this.port;
   }
@@ -251,6 +251,18 @@ export class Supervisor {
     checkpoint.unref();
     this.timers.push(checkpoint);
   }
+}
+
+/** Asks the kernel for a free port by binding port 0 once (a brief window remains in which another process could take it). */
+function findFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Copies a worker's output line by line, so lines of different workers never interleave mid-line. */

@@ -9,6 +9,7 @@
  */
 import type { ErrorSpec } from '../errors.js';
 import type { RequestContext } from './request-context.js';
+import type { HttpResponse } from './uws.js';
 
 export const STATUS_LINES: Readonly<Record<number, string>> = {
   200: '200 OK',
@@ -79,8 +80,23 @@ export function writeJson(
   res.writeHeader('Content-Type', headers.json);
   res.writeHeader('X-Request-Id', ctx.requestId);
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
-  if (ctx.method === 'HEAD') res.endWithoutBody(Buffer.byteLength(body), closeConnection);
+  if (ctx.method === 'HEAD') endHead(res, body, closeConnection);
   else res.end(body, closeConnection);
+}
+
+/**
+ * HEAD: the GET answer's headers with its Content-Length, no body. This uWS build aborts the process when
+ * endWithoutBody is given a non-zero length, and writes "Content-Length: 0" itself for endWithoutBody(0), so the
+ * length is written as a header and the response ended with no arguments. When the connection must close
+ * (shutdown), endWithoutBody(0, true) is the only form that closes it; the length then reads 0, which HEAD allows.
+ */
+function endHead(res: HttpResponse, body: string, closeConnection: boolean): void {
+  if (closeConnection) {
+    res.endWithoutBody(0, true);
+    return;
+  }
+  res.writeHeader('Content-Length', String(Buffer.byteLength(body)));
+  res.endWithoutBody();
 }
 
 /** Writes a response without a body and without Content-Type (e.g. a redirect). */

@@ -1,4 +1,5 @@
 /** Small HTTP helpers for end-to-end tests: fetch with JSON, and raw requests over a socket. */
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 
 export interface JsonResponse {
@@ -89,5 +90,28 @@ export function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 500
       else reject(error);
     });
     socket.write(bytes);
+  });
+}
+
+/**
+ * One request on a new TCP connection (node:http without an agent), so the kernel's SO_REUSEPORT hashing
+ * spreads a batch of them over the worker processes. Optionally from another loopback source address.
+ */
+export function requestOnNewConnection(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown; localAddress?: string } = {},
+): Promise<{ status: number; text: string; headers: import('node:http').IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const headers: Record<string, string> = { ...init.headers, connection: 'close' };
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const req = httpRequest(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false, ...(init.localAddress ? { localAddress: init.localAddress } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

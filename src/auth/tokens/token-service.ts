@@ -85,7 +85,16 @@ export class TokenService {
     const claims = this.deps.refreshVerifier.verify(token);
     if (isJwtFailure(claims)) return TOKEN_ERRORS[claims.reason];
     const jti = claims[c.jtiClaim] as string;
-    if (await this.deps.tokens.isBlacklisted(jti)) return ERRORS.token_blacklisted;
+    if (await this.deps.tokens.isBlacklisted(jti)) {
+      // Presenting a consumed token again may be a replay by a thief: the store revokes its family then.
+      const now = Math.floor(this.deps.now());
+      await this.deps.tokens.rotate({ jti, userId: null, expiresAt: claims.exp }, null, {
+        blacklistPresented: false,
+        revokeFamilyOnReuse: c.revokeFamilyOnReuse,
+        now,
+      });
+      return ERRORS.token_blacklisted;
+    }
     const userId = userIdFromClaim(claims[c.userIdClaim]);
     const user = userId === null ? null : await this.deps.users.lookup(userId);
     if (userId === null || user === null || !user.user.isActive) return ERRORS.no_active_account_for_token;
