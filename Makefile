@@ -42,14 +42,16 @@ run: build
 
 # The whole suite: unit tests of pure logic plus end-to-end tests that start the real server (real uWS,
 # SQLite file, worker processes) on free ports. c8 follows the worker processes through NODE_V8_COVERAGE.
+TEST_FILES = $$(find dist/test -name '*.test.js' | sort)
+
 test: build
-	npx c8 --check-coverage --lines $(COVERAGE_LINES) node --test --test-reporter=spec dist/test/
+	npx c8 --check-coverage --lines $(COVERAGE_LINES) node --test --test-reporter=spec $(TEST_FILES)
 
 test-unit: build
-	node --test dist/test/unit/
+	node --test $$(find dist/test/unit dist/test/property -name '*.test.js' 2>/dev/null | sort)
 
 test-e2e: build
-	node --test dist/test/e2e/
+	node --test $$(find dist/test/e2e -name '*.test.js' | sort)
 
 lint: $(NODE_MODULES)
 	npx eslint .
