@@ -31,7 +31,8 @@ export interface JwtAuthenticationOptions {
   readonly userIdClaim: string;
 }
 
-/** ASCII whitespace as Python's bytes.split() sees it. */
+/** ASCII whitespace as Python's bytes.split() sees it (space, \t, \n, \r, \v, \f). */
+// eslint-disable-next-line no-control-regex -- vertical tab and form feed are whitespace to Python
 const WHITESPACE = /[ \t\n\r\x0b\x0c]+/;
 
 export function createJwtAuthentication(options: JwtAuthenticationOptions): AuthenticationScheme {
