@@ -31,6 +31,8 @@ export interface CompiledRoute {
   readonly skipPipeline: boolean;
   readonly handler: Handler;
   readonly readsBody: boolean;
+  /** Headers to copy for this route (its schemes' and its own), or null: most routes copy none. */
+  readonly requestHeaders: readonly string[] | null;
   /** The OPTIONS answer (DRF SimpleMetadata, as the contract records it), encoded once. */
   readonly optionsBody: string;
   readonly definition: RouteDefinition;
@@ -52,7 +54,10 @@ export interface CompileEnvironment {
   readonly ignoreInvalidCredentialsOnPublicRoutes: boolean;
 }
 
-export function compileRoutes(definitions: readonly RouteDefinition[], env: CompileEnvironment): Router<CompiledRoute> {
+export function compileRoutes(
+  definitions: readonly RouteDefinition[],
+  env: CompileEnvironment,
+): Router<CompiledRoute> {
   // Allow depends on every method of a path, so gather them before building header blocks.
   const methodsByPath = new Map<string, Set<string>>();
   for (const def of definitions) {
@@ -62,7 +67,12 @@ export function compileRoutes(definitions: readonly RouteDefinition[], env: Comp
   }
   const probe = new Router<null>();
   for (const [path, methods] of methodsByPath) for (const m of methods) probe.add(m, path, null);
-  const allowByPath = new Map(probe.compile().entries().map((e) => [e.pattern, e.allow]));
+  const allowByPath = new Map(
+    probe
+      .compile()
+      .entries()
+      .map((e) => [e.pattern, e.allow]),
+  );
 
   const router = new Router<CompiledRoute>();
   for (const def of definitions) {
@@ -75,11 +85,20 @@ export function compileRoutes(definitions: readonly RouteDefinition[], env: Comp
   return router.compile();
 }
 
-function compileRoute(def: RouteDefinition, method: string, allow: string, headers: HeaderBlock, env: CompileEnvironment): CompiledRoute {
+function compileRoute(
+  def: RouteDefinition,
+  method: string,
+  allow: string,
+  headers: HeaderBlock,
+  env: CompileEnvironment,
+): CompiledRoute {
   const schemes = (def.authentication ?? env.defaults.authentication).map((s) => {
     if (typeof s !== 'string') return s;
     const scheme = env.schemes.get(s);
-    if (scheme === undefined) throw new Error(`route ${def.path}: unknown authentication scheme "${s}" (known: ${[...env.schemes.keys()].join(', ')})`);
+    if (scheme === undefined)
+      throw new Error(
+        `route ${def.path}: unknown authentication scheme "${s}" (known: ${[...env.schemes.keys()].join(', ')})`,
+      );
     return scheme;
   });
   const permission = def.permission ?? env.defaults.permission;
@@ -87,6 +106,7 @@ function compileRoute(def: RouteDefinition, method: string, allow: string, heade
   const authenticators = schemes.length > 0 ? Object.freeze(schemes) : null;
   const compiledPermission = permission === AllowAny ? null : permission;
   const compiledThrottles = throttles.length > 0 ? Object.freeze(throttles) : null;
+  const requestHeaders = new Set([...schemes.flatMap((s) => s.headers ?? []), ...(def.headers ?? [])]);
   return Object.freeze({
     method,
     pattern: def.path,
@@ -102,6 +122,7 @@ function compileRoute(def: RouteDefinition, method: string, allow: string, heade
     skipPipeline: authenticators === null && compiledPermission === null && compiledThrottles === null,
     handler: def.handler,
     readsBody: def.body ?? (method === 'POST' || method === 'PUT' || method === 'PATCH'),
+    requestHeaders: requestHeaders.size > 0 ? Object.freeze([...requestHeaders]) : null,
     optionsBody: JSON.stringify({
       name: def.name ?? defaultRouteName(def.path),
       description: def.description ?? '',

@@ -18,9 +18,7 @@ import type { AuthenticationScheme, Handler, Permission } from './types.js';
  * supervisor lays out the shared counters from them.
  */
 export type ThrottleSpec =
-  | 'anon'
-  | 'user'
-  | { readonly scope: string; readonly key?: (ctx: RequestContext) => string | null };
+  'anon' | 'user' | { readonly scope: string; readonly key?: (ctx: RequestContext) => string | null };
 
 export interface RouteDefinition {
   readonly method: HttpMethod | readonly HttpMethod[];
@@ -38,6 +36,11 @@ export interface RouteDefinition {
    * `Bearer realm="api"` although they authenticate nobody). Defaults to the first scheme's challenge.
    */
   readonly challenge?: string | null;
+  /**
+   * Request headers the handler reads through `ctx.header(name)`, in lower case (copied before uWS frees the
+   * request; the route's schemes add theirs).
+   */
+  readonly headers?: readonly string[];
   /** Whether the handler reads a JSON body (default: true for POST, PUT and PATCH). */
   readonly body?: boolean;
   /** OpenAPI: a short summary and the JSON schema of the request body and success response, when known. */
@@ -46,24 +49,44 @@ export interface RouteDefinition {
     readonly requestBody?: Readonly<Record<string, unknown>>;
     readonly response?: Readonly<Record<string, unknown>>;
     readonly successStatus?: number;
+    /** Media type of the success response when it is not JSON (e.g. the Prometheus text of /metrics). */
+    readonly responseContentType?: string;
+    /** Error statuses the handler itself may answer besides those the route's policy implies (e.g. 429, 503). */
+    readonly errorStatuses?: readonly number[];
   };
 }
 
 export class RouteDefinitionError extends Error {}
 
+/** RFC 9110 §5.6.2 token characters, lower case only (uWS looks headers up by their lower-case name). */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
 export function defineRoute(definition: RouteDefinition): RouteDefinition {
   const methods = Array.isArray(definition.method) ? definition.method : [definition.method];
   if (methods.length === 0) throw new RouteDefinitionError(`route ${definition.path}: no method`);
   for (const method of methods) {
-    if (!(METHOD_ORDER as readonly string[]).includes(method)) throw new RouteDefinitionError(`route ${definition.path}: unknown method ${String(method)}`);
+    if (!(METHOD_ORDER as readonly string[]).includes(method))
+      throw new RouteDefinitionError(`route ${definition.path}: unknown method ${String(method)}`);
   }
-  if (typeof definition.handler !== 'function') throw new RouteDefinitionError(`route ${definition.path}: handler must be a function`);
+  if (typeof definition.handler !== 'function')
+    throw new RouteDefinitionError(`route ${definition.path}: handler must be a function`);
+  for (const header of definition.headers ?? []) {
+    if (typeof header !== 'string' || !HEADER_NAME.test(header)) {
+      throw new RouteDefinitionError(
+        `route ${definition.path}: header ${JSON.stringify(header)} must be a lower-case header name`,
+      );
+    }
+  }
   return Object.freeze({ ...definition });
 }
 
 /** A DRF-style view name from a path when none is given: "/api/token/refresh/" → "Refresh". */
 export function defaultRouteName(path: string): string {
-  const last = path.split('/').filter((s) => s.length > 0 && !s.startsWith(':')).pop() ?? 'Root';
+  const last =
+    path
+      .split('/')
+      .filter((s) => s.length > 0 && !s.startsWith(':'))
+      .pop() ?? 'Root';
   return last
     .split(/[-_]/)
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))

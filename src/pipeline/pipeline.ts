@@ -60,10 +60,17 @@ export class Pipeline {
       const result = this.authenticate(ctx, route, 0);
       if (result !== null) {
         if (result instanceof Promise) {
-          result.then(
-            (error) => (ctx.aborted ? undefined : error === null ? this.afterAuthentication(ctx, route) : this.sink.fail(ctx, route, error, null)),
-            (error: unknown) => this.sink.crash(ctx, route, error),
-          );
+          // catch() after then(): a permission or throttle key that throws after an asynchronous scheme is a
+          // crash of this request (500), not an unhandled rejection that leaves it unanswered.
+          result
+            .then((error) =>
+              ctx.aborted
+                ? undefined
+                : error === null
+                  ? this.afterAuthentication(ctx, route)
+                  : this.sink.fail(ctx, route, error, null),
+            )
+            .catch((error: unknown) => this.sink.crash(ctx, route, error));
           return;
         }
         return this.sink.fail(ctx, route, result, null);
@@ -76,16 +83,23 @@ export class Pipeline {
    * Tries the route's schemes from index `from`. Returns null when the request may go on (authenticated or
    * anonymous), an error to answer, or a Promise of either when a scheme is asynchronous.
    */
-  private authenticate(ctx: RequestContext, route: CompiledRoute, from: number): ErrorSpec | null | Promise<ErrorSpec | null> {
+  private authenticate(
+    ctx: RequestContext,
+    route: CompiledRoute,
+    from: number,
+  ): ErrorSpec | null | Promise<ErrorSpec | null> {
     const schemes = route.authenticators!;
     // uWS reports only the first of several Authorization headers, so every scheme would judge the request on
     // a header the client may not have meant: refuse instead.
-    if (from === 0 && ctx.authorizationCount > 1) return this.settle(ctx, route, ERRORS.duplicate_authorization_header);
+    if (from === 0 && ctx.authorizationCount > 1)
+      return this.settle(ctx, route, ERRORS.duplicate_authorization_header);
     for (let i = from; i < schemes.length; i++) {
       const result = schemes[i]!.authenticate(ctx);
       if (result === null) continue;
       if (result instanceof Promise) {
-        return result.then((r: AuthResult) => (r === null ? this.authenticate(ctx, route, i + 1) : this.settle(ctx, route, r)));
+        return result.then((r: AuthResult) =>
+          r === null ? this.authenticate(ctx, route, i + 1) : this.settle(ctx, route, r),
+        );
       }
       return this.settle(ctx, route, result);
     }
@@ -93,7 +107,11 @@ export class Pipeline {
   }
 
   /** The first scheme that recognised the request decides: it authenticated it, or the request fails. */
-  private settle(ctx: RequestContext, route: CompiledRoute, result: Credentials | ErrorSpec): ErrorSpec | null {
+  private settle(
+    ctx: RequestContext,
+    route: CompiledRoute,
+    result: Credentials | ErrorSpec,
+  ): ErrorSpec | null {
     if (isErrorSpec(result)) {
       // DRF fails the request on invalid credentials even on public routes; the option lets them pass anonymous.
       if (route.ignoreInvalidCredentials) return null;
@@ -142,10 +160,9 @@ export class Pipeline {
       pending = this.store.hitAll(rules, keys, now, out);
     }
     if (pending instanceof Promise) {
-      pending.then(
-        () => (ctx.aborted ? undefined : this.afterThrottle(ctx, route, out)),
-        (error: unknown) => this.sink.crash(ctx, route, error),
-      );
+      pending
+        .then(() => (ctx.aborted ? undefined : this.afterThrottle(ctx, route, out)))
+        .catch((error: unknown) => this.sink.crash(ctx, route, error));
       return;
     }
     this.afterThrottle(ctx, route, out);
@@ -156,7 +173,16 @@ export class Pipeline {
     if (out.admitted) return this.sink.proceed(ctx, route);
     const waitSeconds = Math.ceil(out.waitMs / 1000);
     const extra = waitSeconds > 0 ? ['Retry-After', String(waitSeconds)] : null;
-    this.sink.fail(ctx, route, throttled(out.waitMs / 1000), extra === null ? ctx.responseHeaders : ctx.responseHeaders === null ? extra : [...extra, ...ctx.responseHeaders]);
+    this.sink.fail(
+      ctx,
+      route,
+      throttled(out.waitMs / 1000),
+      extra === null
+        ? ctx.responseHeaders
+        : ctx.responseHeaders === null
+          ? extra
+          : [...extra, ...ctx.responseHeaders],
+    );
   }
 }
 

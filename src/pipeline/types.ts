@@ -14,6 +14,8 @@ export interface Reply {
   readonly body: string;
   /** Extra headers as [name, value, name, value, …]. */
   readonly headers?: readonly string[];
+  /** The body's media type when it is not JSON (e.g. the Prometheus text format of /metrics). */
+  readonly contentType?: string;
 }
 
 /** A handler answers a Reply, or an error of the table (answered with the route's headers and challenge). */
@@ -31,6 +33,11 @@ export interface AuthenticationScheme {
   readonly name: string;
   /** The WWW-Authenticate challenge (DRF's authenticate_header); null means failures answer 403, as in DRF. */
   readonly challenge: string | null;
+  /**
+   * Request headers the scheme reads besides Authorization, in lower case (e.g. ['x-api-key']): the server
+   * copies them for the routes that use the scheme, and `ctx.header(name)` reads them.
+   */
+  readonly headers?: readonly string[];
   authenticate(ctx: RequestContext): MaybePromise<Credentials | ErrorSpec | null>;
 }
 
