@@ -5,20 +5,26 @@
  */
 import { buildApp, type App } from '../app/build-app.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { connectToSupervisor, sayFarewell } from '../metrics/worker-link.js';
 import { openStores } from '../store/open-stores.js';
 import type { SupervisorMessage, WorkerMessage } from './messages.js';
 import { attachSharedState } from './shared-state.js';
+import { completeConfig } from './worker-config.js';
+import { codeRoot } from './worker-script.js';
 
 let app: App | null = null;
 let logger: Logger = createLogger('info', { role: 'worker' });
 let stopping = false;
+/** The configured grace, once known (a SIGTERM sent to the worker directly uses it too). */
+let shutdownGraceMs = 5000;
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
 }
 
 async function start(message: Extract<SupervisorMessage, { type: 'start' }>): Promise<void> {
-  const { config } = message;
+  const config = completeConfig(message.config);
+  shutdownGraceMs = config.shutdownGraceMs;
   logger = createLogger(config.logLevel, { role: 'worker', worker: message.workerId });
   const shared = attachSharedState(message.shared);
   const { stores } = await openStores(config);
@@ -29,15 +35,20 @@ async function start(message: Extract<SupervisorMessage, { type: 'start' }>): Pr
     logger,
     requestIdPrefix: `${process.pid.toString(36)}-`,
   });
+  connectToSupervisor(app, message.workerId);
   const port = await app.server.listen(config.host, message.port);
-  send({ type: 'ready', port });
+  send({ type: 'ready', port, codeRoot: codeRoot() });
 }
 
 async function stop(graceMs: number, drainMs: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
+  // Closed before the log line is written: whoever reads "draining" knows this worker accepts nothing new.
+  app?.server.stopAccepting();
+  logger.info({ inFlight: app?.server.requestsInFlight ?? 0, graceMs, drainMs }, 'draining');
   if (app !== null) {
     await app.server.stop(graceMs, drainMs);
+    await sayFarewell();
     await app.close();
   }
   logger.flush();
@@ -59,9 +70,13 @@ process.on('message', (message: SupervisorMessage) => {
 
 // The supervisor is gone (killed, or crashed): nobody will restart or stop us, so stop now.
 process.on('disconnect', () => void stop(1000, 0));
-// Signals go to the whole process group on Ctrl-C; the supervisor coordinates the stop, so ignore them here.
+// Signals sent to the whole process group (Ctrl-C, a closing terminal, `kill -HUP -<pgid>`) reach the workers
+// too; the supervisor coordinates stops and reloads, so the workers ignore them.
 process.on('SIGINT', () => {});
-process.on('SIGTERM', () => void stop(5000, 0));
+process.on('SIGHUP', () => {});
+// Under systemd, KillMode=mixed sends SIGTERM to the supervisor only; with another KillMode (or a kill by
+// hand) the worker stops by itself like the supervisor would have stopped it.
+process.on('SIGTERM', () => void stop(shutdownGraceMs, 0));
 process.on('uncaughtException', (error) => {
   // State is unknown after an uncaught exception: log, exit, and let the supervisor start a fresh worker.
   logger.fatal({ err: error }, 'uncaught exception');

@@ -1,6 +1,7 @@
 /** `gatehouse serve`: validate configuration, prepare the data directory, run the cluster supervisor. */
 import { resolveSigningKey } from '../../app/signing-key.js';
 import { Supervisor } from '../../cluster/supervisor.js';
+import { workerScriptPath } from '../../cluster/worker-script.js';
 import type { Config } from '../../config/config-types.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log/logger.js';
@@ -8,7 +9,13 @@ import type { Command, ParsedCommand } from '../command.js';
 
 function flagsOf(parsed: ParsedCommand): Record<string, string> {
   const flags: Record<string, string> = {};
-  const map: Record<string, string> = { host: 'host', port: 'port', workers: 'workers', 'data-dir': 'dataDir', config: 'configFile' };
+  const map: Record<string, string> = {
+    host: 'host',
+    port: 'port',
+    workers: 'workers',
+    'data-dir': 'dataDir',
+    config: 'configFile',
+  };
   for (const [option, key] of Object.entries(map)) {
     const value = parsed.values[option];
     if (typeof value === 'string') flags[key] = value;
@@ -28,9 +35,10 @@ export const serveCommand: Command = {
     '  --data-dir DIR   database and generated key (GATEHOUSE_DATA_DIR, default ./var)',
     '  --config FILE    JSON config file (GATEHOUSE_CONFIG)',
     '',
-    'Signals: SIGTERM/SIGINT stop gracefully; SIGHUP re-reads the configuration and replaces',
-    'the workers one by one without dropping requests. Run "gatehouse config settings" for',
-    'every setting.',
+    'Signals: SIGTERM/SIGINT stop gracefully (in-flight requests finish); SIGHUP re-reads the',
+    'configuration, starts a new set of workers and retires the old ones once the new ones are',
+    'ready, without dropping requests (an invalid configuration changes nothing).',
+    'Deployment with systemd and Nginx: docs/deployment.md. Every setting: "gatehouse config settings".',
   ].join('\n'),
   options: {
     host: { type: 'string' },
@@ -59,6 +67,11 @@ export const serveCommand: Command = {
         config,
         reloadConfig: load,
         logger,
+        // Workers start through the path this command was started by, so a switched `current` release
+        // symlink reaches the workers of the next reload (src/cluster/worker-script.ts).
+        workerScript: workerScriptPath(process.argv[1]),
+        // Set by systemd for Type=notify units (ops/systemd/gatehouse.service): readiness and reload progress.
+        notifySocket: process.env['NOTIFY_SOCKET'] ?? null,
         onExit: (code) => {
           logger.flush();
           resolve(code);
