@@ -37,7 +37,9 @@ function charField(body: Record<string, unknown>, field: CharFieldSpec): string 
   else return { error: 'Not a valid string.' };
   if (field.trimWhitespace !== false) text = text.trim();
   if (text === '') return { error: 'This field may not be blank.' };
-  if (field.maxLength !== undefined && [...text].length > field.maxLength) {
+  // DRF counts code points; a UTF-16 length over twice the limit is over it whatever the text, so a huge value
+  // is refused without walking it.
+  if (field.maxLength !== undefined && text.length > field.maxLength && (text.length > 2 * field.maxLength || [...text].length > field.maxLength)) {
     return { error: `Ensure this field has no more than ${field.maxLength} characters.` };
   }
   return text;

@@ -3,6 +3,10 @@
  * only valid during the callback (it neuters the ArrayBuffer afterwards), so every chunk is copied. Reading
  * starts inside the route handler (uWS drops data that arrives before onData is attached) and the pipeline runs
  * meanwhile; `whenDone` delivers the body once both are ready.
+ *
+ * No deadline here: uWS gives a request about 10 s (HTTP_IDLE_TIMEOUT_S, in 4-second ticks) until its response,
+ * and body bytes do not restart that timer, so a client trickling its body a byte at a time is cut off by uWS
+ * itself (test/e2e/resources-connections.test.ts shows it; docs/security.md).
  */
 import type { HttpResponse } from './uws.js';
 
@@ -33,6 +37,13 @@ export class BodyCollector {
     }
     if (chunk.byteLength > 0) this.chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
     if (isLast) this.finish();
+  }
+
+  /** The client went away: drop what was collected, and never call back. */
+  cancel(): void {
+    this.finished = true;
+    this.chunks = [];
+    this.waiter = null;
   }
 
   private finish(): void {

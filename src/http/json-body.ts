@@ -39,8 +39,9 @@ export function parseJsonBody(raw: Buffer | null, contentType: string): BodyResu
     return { ok: false, error: parseError(describeJsonError(error, text)) };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    // JSON.parse turns 1.0 into 1; Python keeps it a float, so look at the text for the type name.
-    const shown = typeof value === 'number' && /[.eE]/.test(text) ? 0.5 : value;
+    // Python's json.loads makes a number a float exactly when its text has a fraction or an exponent (1.0 and
+    // 1e5 are floats, -0 is an int); JSON.parse loses that (1.0 → 1, -0 → -0), so the text decides.
+    const shown = typeof value === 'number' ? (/[.eE]/.test(text) ? 0.5 : 0) : value;
     return { ok: false, error: notADictionary(shown) };
   }
   return { ok: true, value: value as Record<string, unknown> };

@@ -13,6 +13,7 @@
  *  5. simplejwt's Token.verify: exp present ("no_exp"), jti ("no_jti"), token type ("no_type", "wrong_type").
  * Nothing is allocated on a refusal but the parts of the token being examined: failures are singletons.
  */
+import { isUtf8 } from 'node:buffer';
 import { isCanonicalBase64Url, decodeBase64Url, encodeAsciiBase64Url } from './base64url.js';
 import type { JwsKey } from './algorithms.js';
 import { INVALID, NO_EXP, NO_JTI, NO_TYPE, WRONG_TYPE, type JwtFailure } from './failures.js';
@@ -125,8 +126,10 @@ class JwtVerifier implements Verifier {
 
     // Decoded into a buffer made once rather than a new Buffer per call (the segment is canonical, so write()
     // decodes all of it; the buffer holds the largest payload a token under maxTokenLength can carry).
-    // Invalid UTF-8 becomes U+FFFD, as in jose; PyJWT would refuse it, but only a key holder can sign it.
+    // Invalid UTF-8 is refused, as PyJWT does (json.loads of undecodable bytes raises DecodeError); toString
+    // alone would turn it into U+FFFD and accept it. isUtf8 is a native scan, cheap next to the HMAC.
     const payloadLength = this.payloadBytes.write(payloadSegment, 0, 'base64url');
+    if (!isUtf8(this.payloadBytes.subarray(0, payloadLength))) return INVALID;
     const payload = parseJsonObject(this.payloadBytes.toString('utf8', 0, payloadLength));
     if (payload === null) return INVALID;
     return this.checkClaims(token, payload, now);
