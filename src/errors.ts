@@ -67,9 +67,19 @@ export const ERRORS = {
   api_key_no_credentials: spec(401, { detail: 'Invalid token header. No credentials provided.' }, true),
   api_key_spaces: spec(401, { detail: 'Invalid token header. Token string should not contain spaces.' }, true),
   api_key_user_inactive: spec(401, { detail: 'User inactive or deleted.' }, true),
+  api_key_invalid_characters: spec(401, { detail: 'Invalid token header. Token string should not contain invalid characters.' }, true),
+  /** DRF's AuthenticationFailed default, for custom schemes (authenticationFailed() gives another message). */
+  authentication_failed: spec(401, { detail: 'Incorrect authentication credentials.' }, true),
   permission_denied: spec(403, { detail: 'You do not have permission to perform this action.' }),
   metrics_forbidden: spec(403, { detail: 'You do not have permission to perform this action.' }),
   invalid_utf8: spec(400, { detail: 'JSON parse error - the body is not valid UTF-8' }),
+  /** RFC 9112 §6.3: more than one Content-Length is invalid framing; the connection is closed after this answer. */
+  repeated_content_length: spec(400, { detail: 'Content-Length must be sent once.', code: 'bad_request_framing' }),
+  /** Gatekeeper mode: the proxy did not describe the request to judge (a misconfigured auth_request location). */
+  gatekeeper_request_incomplete: spec(400, {
+    detail: 'X-Original-Method and X-Original-URI must describe the request to check.',
+    code: 'gatekeeper_request_incomplete',
+  }),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -92,8 +102,18 @@ export const payloadTooLarge = (limit: number): ErrorSpec =>
 /** DRF's Throttled: the wait is rounded up to whole seconds; "second" when it is exactly 1. */
 export function throttled(waitSeconds: number): ErrorSpec {
   const wait = Math.max(0, Math.ceil(waitSeconds));
-  return dynamicError(429, { detail: `Request was throttled. Expected available in ${wait} ${wait === 1 ? 'second' : 'seconds'}.` });
+  // A throttled client is usually refused many times with the same few waits: encode each body once.
+  let spec = wait < THROTTLED_CACHE_LIMIT ? throttledByWait[wait] : undefined;
+  if (spec === undefined) {
+    spec = dynamicError(429, { detail: `Request was throttled. Expected available in ${wait} ${wait === 1 ? 'second' : 'seconds'}.` });
+    if (wait < THROTTLED_CACHE_LIMIT) throttledByWait[wait] = spec;
+  }
+  return spec;
 }
+
+/** One day of distinct waits at most (a few hundred KiB in the worst case). */
+const THROTTLED_CACHE_LIMIT = 86_400;
+const throttledByWait: (ErrorSpec | undefined)[] = [];
 
 /** Python's names for JSON types, as DRF reports them ("Expected a dictionary, but got list."). */
 export function pythonTypeName(value: unknown): string {

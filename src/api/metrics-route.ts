@@ -23,7 +23,8 @@ export function metricsRoutes(metrics: AppMetrics, config: Config): RouteDefinit
   const proxies = new ProxyTrust(config.trustedProxies);
   const fromAllowedNetwork = definePermission({
     hasPermission(ctx) {
-      if (ctx.forwardedFor !== '' && !proxies.isTrusted(ctx.peerAddress())) return false;
+      // Declared below: the server reads X-Forwarded-For for every request only when proxies are trusted.
+      if (ctx.header('x-forwarded-for') !== '' && !proxies.isTrusted(ctx.peerAddress())) return false;
       return allowed.isTrusted(ctx.clientAddress());
     },
   });
@@ -41,6 +42,7 @@ export function metricsRoutes(metrics: AppMetrics, config: Config): RouteDefinit
       description:
         'Prometheus metrics of every worker, aggregated (docs/operations.md). Only from the networks in `metricsAllow`.',
       authentication: [],
+      headers: ['x-forwarded-for'],
       permission: fromAllowedNetwork,
       throttles: [],
       handler: render,

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { connectToSupervisor, sayFarewell } from '../metrics/worker-link.js';
 import { openStores } from '../store/open-stores.js';
 import type { SupervisorMessage, WorkerMessage } from './messages.js';
+import { lowerHashingPriority } from './hashing-priority.js';
 import { attachSharedState } from './shared-state.js';
 import { completeConfig } from './worker-config.js';
 import { codeRoot } from './worker-script.js';
@@ -36,6 +37,10 @@ async function start(message: Extract<SupervisorMessage, { type: 'start' }>): Pr
     requestIdPrefix: `${process.pid.toString(36)}-`,
   });
   connectToSupervisor(app, message.workerId);
+  if (config.passwordHashingNice > 0) {
+    const result = await lowerHashingPriority(config.passwordHashingNice);
+    logger.debug({ ...result, nice: config.passwordHashingNice }, 'password hashing threads reniced');
+  }
   const port = await app.server.listen(config.host, message.port);
   send({ type: 'ready', port, codeRoot: codeRoot() });
 }

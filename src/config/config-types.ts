@@ -56,6 +56,14 @@ export interface Config {
   readonly configFile: string | null;
   readonly databaseUrl: string | null;
   readonly redisUrl: string | null;
+  /** PostgreSQL connections per process. */
+  readonly databasePoolSize: number;
+  /** How long Redis may leave commands unanswered before a worker treats it as down. */
+  readonly redisTimeoutMs: number;
+  /** Throttle scopes refused while Redis is unreachable ('*': every scope); the others are admitted uncounted. */
+  readonly throttleFailClosed: readonly string[];
+  /** With a store that pushes changes (PostgreSQL): the longest a worker trusts a cached user. */
+  readonly userCacheMaxAgeMs: number;
   readonly tokens: TokenConfig;
   readonly passwords: PasswordConfig;
   readonly throttle: ThrottleConfig;
@@ -65,9 +73,30 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly exampleApi: boolean;
   readonly ignoreInvalidCredentialsOnPublicRoutes: boolean;
+  /** Scheme names of routes that name none, in order (DRF DEFAULT_AUTHENTICATION_CLASSES). */
+  readonly authenticationSchemes: readonly string[];
+  /** The Authorization keyword of API keys (DRF TokenAuthentication.keyword). */
+  readonly apiKeyKeyword: string;
+  /** Absolute path of the application module each worker loads, or null. */
+  readonly appModule: string | null;
   readonly shutdownGraceMs: number;
   readonly crashLoopMaxRestarts: number;
   readonly crashLoopWindowMs: number;
+  /** Request, failure and timing metrics (and GET /metrics). */
+  readonly metrics: boolean;
   readonly metricsAllow: readonly string[];
   readonly tokenPruneIntervalSec: number;
+  /** nice (0-19) of the libuv pool threads that run argon2; 0 leaves them alone. */
+  readonly passwordHashingNice: number;
+  /** Gatekeeper mode (Nginx auth_request); null when off. */
+  readonly gatekeeper: GatekeeperConfig | null;
+}
+
+export type GatekeeperPermission = 'allowAny' | 'isAuthenticated' | 'isAdmin' | 'isAuthenticatedOrReadOnly';
+
+export interface GatekeeperConfig {
+  readonly path: string;
+  readonly permission: GatekeeperPermission;
+  /** 'anon', 'user', or scopes of throttleRates. */
+  readonly throttles: readonly string[];
 }

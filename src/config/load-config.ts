@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { validatePasswordHashingSettings } from '../auth/passwords/index.js';
 import { parseRate } from '../policies/rate.js';
-import type { Config, JwtAlgorithm, JwtKeyConfig } from './config-types.js';
+import type { Config, GatekeeperConfig, JwtAlgorithm, JwtKeyConfig } from './config-types.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
 
 export class ConfigError extends Error {
@@ -23,6 +23,8 @@ export interface ConfigSources {
   /** Values from command-line flags, by setting key (e.g. { port: '9000' }). */
   readonly flags?: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Values given by code embedding the server (startServer), by setting key, as a config file holds them. */
+  readonly settings?: Readonly<Record<string, unknown>>;
   /** Base directory for relative paths (the working directory by default). */
   readonly cwd?: string;
 }
@@ -49,10 +51,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const configFileRaw = flags['configFile'] ?? nonEmpty(env[CONFIG_ENV]) ?? null;
   const configFile = configFileRaw === null ? null : resolve(cwd, configFileRaw);
   const fileValues = configFile === null ? {} : readConfigFile(configFile, problems);
+  const settings = sources.settings ?? {};
+  for (const key of Object.keys(settings)) if (!BY_KEY.has(key)) problems.push(`setting "${key}": unknown (known: see \`gatehouse config --help\`)`);
 
   const values = new Map<string, unknown>();
   for (const spec of SETTINGS) {
-    const [raw, where] = pick(spec, flags, env, fileValues, configFile);
+    // Settings given by code rank like a config file: flags and the environment still override them.
+    const fromCode = flags[spec.key] === undefined && env[spec.env] === undefined && Object.hasOwn(settings, spec.key);
+    const [raw, where] = fromCode ? [settings[spec.key], `setting "${spec.key}"`] : pick(spec, flags, env, fileValues, configFile);
     if (where === null) {
       values.set(spec.key, spec.default);
       continue;
@@ -135,6 +141,11 @@ function buildConfig(values: Map<string, unknown>, configFile: string | null, cw
       if (!parsed.ok) problems.push(`${key}: expected a rate like 10/min (${parsed.error})`);
     }
   }
+  // The URLs are secrets (they may hold passwords): a problem names the setting, never the value.
+  const databaseUrl = get<string | null>('databaseUrl');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/./.test(databaseUrl)) problems.push('databaseUrl: expected a postgres:// or postgresql:// URL');
+  const redisUrl = get<string | null>('redisUrl');
+  if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) problems.push('redisUrl: expected a redis:// or rediss:// URL');
   for (const key of ['trustedProxies', 'metricsAllow']) {
     for (const cidr of get<string[]>(key)) if (!isValidCidr(cidr)) problems.push(`${key}: "${cidr}" is not an IP address or CIDR network`);
   }
@@ -150,6 +161,10 @@ function buildConfig(values: Map<string, unknown>, configFile: string | null, cw
     configFile,
     databaseUrl: get('databaseUrl'),
     redisUrl: get('redisUrl'),
+    databasePoolSize: get('databasePoolSize'),
+    redisTimeoutMs: Math.round(get<number>('redisTimeout') * 1000),
+    throttleFailClosed: get('throttleFailClosed'),
+    userCacheMaxAgeMs: Math.round(get<number>('userCacheMaxAge') * 1000),
     tokens: {
       algorithm,
       signingKey,
@@ -189,12 +204,28 @@ function buildConfig(values: Map<string, unknown>, configFile: string | null, cw
     logLevel: get('logLevel'),
     exampleApi: get('exampleApi'),
     ignoreInvalidCredentialsOnPublicRoutes: get('ignoreInvalidCredentialsOnPublicRoutes'),
+    authenticationSchemes: get('authenticationSchemes'),
+    apiKeyKeyword: get('apiKeyKeyword'),
+    appModule: get<string | null>('appModule') === null ? null : resolve(cwd, get<string>('appModule')),
     shutdownGraceMs: Math.round(get<number>('shutdownGrace') * 1000),
     crashLoopMaxRestarts: get('crashLoopMaxRestarts'),
     crashLoopWindowMs: Math.round(get<number>('crashLoopWindow') * 1000),
+    metrics: get('metrics'),
     metricsAllow: get('metricsAllow'),
     tokenPruneIntervalSec: get('tokenPruneInterval'),
+    passwordHashingNice: get('passwordHashingNice'),
+    gatekeeper: gatekeeperOf(get, rates, problems),
   };
+}
+
+/** The gatekeeper's policy, when the mode is on; every throttle must name a configured rate. */
+function gatekeeperOf(get: <T>(key: string) => T, rates: Record<string, string>, problems: string[]): GatekeeperConfig | null {
+  if (!get<boolean>('gatekeeper')) return null;
+  const throttles = get<string[]>('gatekeeperThrottles');
+  for (const scope of throttles) {
+    if (!Object.hasOwn(rates, scope)) problems.push(`gatekeeperThrottles: scope "${scope}" has no rate in throttleRates`);
+  }
+  return { path: get('gatekeeperPath'), permission: get('gatekeeperPermission'), throttles };
 }
 
 export function isValidCidr(text: string): boolean {

@@ -16,13 +16,15 @@ import type { CompiledRoute } from '../pipeline/compile-routes.js';
 import { Pipeline, type PipelineSink } from '../pipeline/pipeline.js';
 import { isErrorSpec, type Reply } from '../pipeline/types.js';
 import type { Router } from '../router/router.js';
+import { unavailableErrorOf } from '../store/sqlite/sqlite-unavailable.js';
 import type { ThrottleStore } from '../store/throttle/throttle-store.js';
 import { acceptsJson } from './accept.js';
 import { BodyCollector } from './body-reader.js';
 import type { ProxyTrust } from './client-address.js';
+import { copyDeclaredHeaders } from './declared-headers.js';
 import { parseJsonBody } from './json-body.js';
 import { RequestContext, decodePeer } from './request-context.js';
-import { BARE_HEADERS, writeEmpty, writeError, writeJson } from './respond.js';
+import { BARE_HEADERS, withContentType, writeEmpty, writeError, writeJson, type HeaderBlock } from './respond.js';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 
 /** Target of a request once its path matched: its handler, the automatic OPTIONS answer, or 405. */
@@ -47,6 +49,20 @@ export interface HttpServerOptions {
   /** Prefix of generated request ids (unique per worker); X-Request-Id from trusted proxies is kept. */
   readonly requestIdPrefix: string;
   readonly observers?: readonly RequestObserver[];
+  /** Gatekeeper mode: an endpoint that judges the request a proxy describes (null: off). */
+  readonly forwardedRequestEndpoint?: ForwardedRequestEndpoint | null;
+}
+
+/**
+ * An endpoint for Nginx's auth_request (src/api/gatekeeper.ts): the pipeline runs on the request the proxy
+ * describes — X-Original-Method, X-Original-URI, the original Authorization and X-Forwarded-For — not on the
+ * GET that carries them, and the route's handler answers the verdict.
+ */
+export interface ForwardedRequestEndpoint {
+  readonly path: string;
+  readonly route: CompiledRoute;
+  /** Headers added to a refusal, for proxies that drop the body of the answer (auth_request does). */
+  refusalHeaders(error: ErrorSpec): readonly string[];
 }
 
 export class HttpServer implements PipelineSink {
@@ -57,13 +73,17 @@ export class HttpServer implements PipelineSink {
   private readonly logger: Logger;
   private readonly observers: readonly RequestObserver[];
   private listenSocket: us_listen_socket | null = null;
+  /** X-Forwarded-For and X-Request-Id are believed only from trusted proxies, so without any they are not read. */
+  private readonly proxied: boolean;
   private inCallback = false;
   private requestCounter = 0;
   private inFlight = 0;
   private closing = false;
   private drained: (() => void) | null = null;
+  private readonly forwarded: ForwardedRequestEndpoint | null;
 
   constructor(options: HttpServerOptions) {
+    this.proxied = options.proxyTrust.enabled;
     this.options = options;
     this.router = options.router;
     this.logger = options.logger;
@@ -73,7 +93,12 @@ export class HttpServer implements PipelineSink {
       storeIsSynchronous: options.throttleStoreIsSynchronous,
       rateLimitHeaders: options.rateLimitHeaders,
     });
-    this.app = uws.App().any('/*', this.onRequest);
+    this.forwarded = options.forwardedRequestEndpoint ?? null;
+    const app = uws.App();
+    // uWS matches a static path before the catch-all, whatever the order of registration. GET only: the answer
+    // is framed for the carrying request, so a HEAD carrier would get a body it must not have.
+    if (this.forwarded !== null) app.get(this.forwarded.path, this.onForwardedRequest);
+    this.app = app.any('/*', this.onRequest);
   }
 
   /** Listens and resolves with the bound port (useful with port 0). SO_REUSEPORT lets every worker bind it. */
@@ -138,13 +163,65 @@ export class HttpServer implements PipelineSink {
     }
   };
 
+  private readonly onForwardedRequest = (res: HttpResponse, req: HttpRequest): void => {
+    this.inCallback = true;
+    try {
+      this.handleForwarded(res, req);
+    } finally {
+      this.inCallback = false;
+    }
+  };
+
+  /** Gatekeeper mode: builds the context from the described request and runs the gatekeeper route's pipeline. */
+  private handleForwarded(res: HttpResponse, req: HttpRequest): void {
+    const endpoint = this.forwarded!;
+    const route = endpoint.route;
+    const described = req.getHeader('x-original-method');
+    const uri = req.getHeader('x-original-uri');
+    const authorization = req.getHeader('authorization');
+    const incomingId = req.getHeader('x-request-id');
+    const requestId = incomingId === '' ? this.nextRequestId() : this.requestIdFor(res, incomingId);
+    const queryAt = uri.indexOf('?');
+    // HEAD is judged as GET (the same for every permission, as both are safe methods) so that the verdict is
+    // framed as the answer to the GET that carries it.
+    const method = described === 'HEAD' ? 'GET' : described;
+    const ctx = new RequestContext(
+      res,
+      this.options.proxyTrust,
+      method,
+      queryAt < 0 ? uri : uri.slice(0, queryAt),
+      queryAt < 0 ? '' : uri.slice(queryAt + 1),
+      authorization,
+      authorization === '' ? 0 : countAuthorizationHeaders(req),
+      '',
+      '',
+      '',
+      '',
+      req.getHeader('x-forwarded-for'),
+      requestId,
+      performance.now(),
+    );
+    this.inFlight++;
+    if (!/^[A-Z]+$/.test(method) || uri.charCodeAt(0) !== 0x2f /* / */) {
+      writeError(ctx, ERRORS.gatekeeper_request_incomplete, route.headers, null, null, this.closing);
+      return this.done(ctx, route);
+    }
+    ctx.target = TARGET_HANDLER;
+    this.runPipeline(ctx, route);
+    if (ctx.status === 0) res.onAborted(() => this.aborted(ctx, route));
+  }
+
   private handle(res: HttpResponse, req: HttpRequest): void {
+    // Every header read is a call into uWS, so only what this request can use is read: the forwarding headers
+    // only matter when proxies are trusted, the body headers only for methods that carry a body.
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
     const authorization = req.getHeader('authorization');
     const authorizationCount = authorization === '' ? 0 : countAuthorizationHeaders(req);
-    const incomingId = req.getHeader('x-request-id');
+    const proxied = this.proxied;
+    const incomingId = proxied ? req.getHeader('x-request-id') : '';
     const requestId = incomingId === '' ? this.nextRequestId() : this.requestIdFor(res, incomingId);
+    const bodyless = method === 'GET' || method === 'HEAD';
     const ctx = new RequestContext(
       res,
       this.options.proxyTrust,
@@ -153,11 +230,11 @@ export class HttpServer implements PipelineSink {
       req.getQuery() ?? '',
       authorization,
       authorizationCount,
-      req.getHeader('content-type'),
+      bodyless ? '' : req.getHeader('content-type'),
       req.getHeader('content-length'),
-      req.getHeader('transfer-encoding'),
+      bodyless ? '' : req.getHeader('transfer-encoding'),
       req.getHeader('accept'),
-      req.getHeader('x-forwarded-for'),
+      proxied ? req.getHeader('x-forwarded-for') : '',
       requestId,
       performance.now(),
     );
@@ -187,6 +264,12 @@ export class HttpServer implements PipelineSink {
       writeError(ctx, ERRORS.not_acceptable, route.headers, null, null, this.closing);
       return this.done(ctx, route);
     }
+    // RFC 9112 §6.3: a repeated Content-Length makes the framing ambiguous. uWS reads the first copy; a proxy in
+    // front that read another would see a different request boundary (request smuggling). Refuse and close.
+    if (ctx.contentLength !== '' && countContentLengthHeaders(req) > 1) {
+      writeError(ctx, ERRORS.repeated_content_length, route.headers, null, null, true);
+      return this.done(ctx, route);
+    }
     // Like Nginx's client_max_body_size: refuse a declared oversized body before reading any of it.
     const declared = ctx.contentLength === '' ? 0 : Number(ctx.contentLength);
     if (declared > this.options.maxBodyBytes) {
@@ -197,9 +280,23 @@ export class HttpServer implements PipelineSink {
     if (target === TARGET_HANDLER && route.readsBody && (declared > 0 || ctx.transferEncoding !== '')) {
       ctx.bodyCollector = new BodyCollector(res, this.options.maxBodyBytes);
     }
+    if (route.requestHeaders !== null) ctx.headers = copyDeclaredHeaders(req, route.requestHeaders);
 
-    this.pipeline.run(ctx, route);
+    this.runPipeline(ctx, route);
     if (ctx.status === 0) res.onAborted(() => this.aborted(ctx, route));
+  }
+
+  /**
+   * A stage (a scheme, permission or throttle store, e.g. a SQLite read that fails) may throw synchronously.
+   * An exception escaping the uWS callback with the response neither answered nor given onAborted aborts the
+   * whole worker process in this uWS build, so it is answered here like any other crash.
+   */
+  private runPipeline(ctx: RequestContext, route: CompiledRoute): void {
+    try {
+      this.pipeline.run(ctx, route);
+    } catch (error) {
+      this.crash(ctx, route, error);
+    }
   }
 
   private nextRequestId(): string {
@@ -223,6 +320,12 @@ export class HttpServer implements PipelineSink {
 
   fail(ctx: RequestContext, route: CompiledRoute, error: ErrorSpec, extra: readonly string[] | null): void {
     if (ctx.aborted) return;
+    ctx.error = error;
+    const forwarded = this.forwarded;
+    if (forwarded !== null && route === forwarded.route) {
+      const refusal = forwarded.refusalHeaders(error);
+      extra = extra === null ? refusal : [...extra, ...refusal];
+    }
     if (this.inCallback) writeError(ctx, error, route.headers, route.challenge, extra, this.closing);
     else ctx.res.cork(() => writeError(ctx, error, route.headers, route.challenge, extra, this.closing));
     this.done(ctx, route);
@@ -236,7 +339,7 @@ export class HttpServer implements PipelineSink {
     if (body !== null) {
       body.whenDone((raw, tooLarge) => {
         if (ctx.aborted) return;
-        if (tooLarge) return this.fail(ctx, route, payloadTooLarge(this.options.maxBodyBytes), null);
+        if (tooLarge) return this.refuseBody(ctx, route);
         this.runHandlerWithBody(ctx, route, raw);
       });
       return;
@@ -245,9 +348,28 @@ export class HttpServer implements PipelineSink {
     this.runHandler(ctx, route);
   }
 
+  /**
+   * 413 for a body that grew over the limit while streaming (a chunked one). The connection is closed with the
+   * answer, as for a declared oversized body: the rest of the body would otherwise still be read and thrown away.
+   */
+  private refuseBody(ctx: RequestContext, route: CompiledRoute): void {
+    const error = payloadTooLarge(this.options.maxBodyBytes);
+    if (this.inCallback) writeError(ctx, error, route.headers, null, null, true);
+    else ctx.res.cork(() => writeError(ctx, error, route.headers, null, null, true));
+    this.done(ctx, route);
+  }
+
   crash(ctx: RequestContext, route: CompiledRoute | null, error: unknown): void {
     if (error instanceof ObjectPermissionDenied && route !== null) {
       return this.fail(ctx, route, this.pipeline.denial(ctx, route, error.permissionMessage), null);
+    }
+    // A read-only or full disk, a lock held too long: 503 with a clear body, and the worker keeps running
+    // (a restart would not fix the disk). Logged without a stack: under load this repeats for every write.
+    const unavailable = unavailableErrorOf(error);
+    if (unavailable !== null && route !== null) {
+      this.logger.warn({ code: (error as { code: string }).code, requestId: ctx.requestId, method: ctx.method, path: ctx.path }, 'database unavailable');
+      if (ctx.aborted || ctx.status !== 0) return;
+      return this.fail(ctx, route, unavailable, null);
     }
     this.logger.error({ err: error, requestId: ctx.requestId, method: ctx.method, path: ctx.path }, 'request failed');
     if (ctx.aborted || ctx.status !== 0) return;
@@ -293,8 +415,12 @@ export class HttpServer implements PipelineSink {
     if (ctx.aborted) return;
     let extra = reply.headers ?? null;
     if (ctx.responseHeaders !== null) extra = extra === null ? ctx.responseHeaders : [...extra, ...ctx.responseHeaders];
-    if (this.inCallback) writeJson(ctx, reply.status, reply.body, route.headers, extra, this.closing);
-    else ctx.res.cork(() => writeJson(ctx, reply.status, reply.body, route.headers, extra, this.closing));
+    if (reply.status === 204) {
+      // No content, so no Content-Type either (RFC 9110 §15.3.5).
+      if (this.inCallback) writeEmpty(ctx, 204, route.headers, extra, this.closing);
+      else ctx.res.cork(() => writeEmpty(ctx, 204, route.headers, extra, this.closing));
+    } else if (this.inCallback) writeJson(ctx, reply.status, reply.body, headersOf(route, reply), extra, this.closing);
+    else ctx.res.cork(() => writeJson(ctx, reply.status, reply.body, headersOf(route, reply), extra, this.closing));
     this.done(ctx, route);
   }
 
@@ -305,6 +431,7 @@ export class HttpServer implements PipelineSink {
     // request checks ctx.aborted and drops its result.
     ctx.aborted = true;
     ctx.status = 499;
+    ctx.bodyCollector?.cancel();
     this.done(ctx, route);
   }
 
@@ -315,7 +442,7 @@ export class HttpServer implements PipelineSink {
       try {
         observers[i]!(ctx, route);
       } catch (error) {
-        this.logger.error({ err: error }, 'request observer failed');
+        this.logger.error({ err: error, requestId: ctx.requestId }, 'request observer failed');
       }
     }
     if (this.inFlight === 0 && this.drained !== null) this.drained();
@@ -334,6 +461,11 @@ export class HttpServer implements PipelineSink {
   };
 }
 
+/** The route's constant headers, with the reply's media type when it is not JSON (/metrics). */
+function headersOf(route: CompiledRoute, reply: Reply): HeaderBlock {
+  return reply.contentType === undefined ? route.headers : withContentType(route.headers, reply.contentType);
+}
+
 /** uWS's getHeader sees only the first of repeated headers; count them so duplicates can be refused. */
 let authorizationSeen = 0;
 function countHeader(key: string): void {
@@ -343,4 +475,14 @@ function countAuthorizationHeaders(req: HttpRequest): number {
   authorizationSeen = 0;
   req.forEach(countHeader);
   return authorizationSeen;
+}
+
+let contentLengthSeen = 0;
+function countContentLength(key: string): void {
+  if (key === 'content-length') contentLengthSeen++;
+}
+function countContentLengthHeaders(req: HttpRequest): number {
+  contentLengthSeen = 0;
+  req.forEach(countContentLength);
+  return contentLengthSeen;
 }
