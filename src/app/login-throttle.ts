@@ -2,10 +2,11 @@
  * Login abuse protection for POST /api/token/: attempts are throttled per (username, client address) and per
  * client address, so a password-guessing run from one address is slowed down while the real user, logging in
  * from another address, is not locked out. Runs before any password hashing, so a throttled attempt costs
- * nothing. Rates: `loginRateByUsername` and `loginRateByIp` (empty disables either).
+ * nothing. Rates: `loginRateByUsername` and `loginRateByIp` (empty disables either). When the counters live in
+ * Redis and Redis is unreachable, both scopes fail closed by default (throttleFailClosed): 503 with Retry-After.
  */
 import type { LoginThrottle } from '../api/services.js';
-import { throttled } from '../errors.js';
+import { ERRORS, throttled } from '../errors.js';
 import type { RequestContext } from '../http/request-context.js';
 import { LOGIN_IP_SCOPE, LOGIN_USERNAME_SCOPE, type ThrottleRegistry } from '../policies/throttles.js';
 import type { MaybePromise, Reply } from '../pipeline/types.js';
@@ -17,10 +18,14 @@ export function createLoginThrottle(registry: ThrottleRegistry, shared: SharedSt
   const byIp = registry.find(LOGIN_IP_SCOPE);
   if (byUser === null && byIp === null) return null;
   const store = shared.throttleStore;
+  const redis = shared.redis ?? null;
   const decide = (out: ThrottleOutcome): Reply | null => {
     if (out.admitted) return null;
+    const retryAfter = ['Retry-After', String(Math.max(1, Math.ceil(out.waitMs / 1000)))];
+    // The limiter cannot be asked (Redis down) and login fails closed: a 503, not a 429 that blames the client.
+    if (redis !== null && redis.refusedByPolicy(out)) return { status: ERRORS.service_unavailable.status, body: ERRORS.service_unavailable.body, headers: retryAfter };
     const spec = throttled(out.waitMs / 1000);
-    return { status: spec.status, body: spec.body, headers: ['Retry-After', String(Math.max(1, Math.ceil(out.waitMs / 1000)))] };
+    return { status: spec.status, body: spec.body, headers: retryAfter };
   };
   return {
     check(ctx: RequestContext, username: string): MaybePromise<Reply | null> {

@@ -6,10 +6,16 @@
  *    which a timer polls every `pollMs` (default 100 ms) to drop the whole cache;
  *  - revoke-all also writes the user's "not before" time into shared memory, which every worker reads on every
  *    request, so a revocation takes effect on the very next request in every worker (see docs/pipeline.md).
+ * A networked store (PostgreSQL) has no data_version to poll. It pushes changes instead (`watch`: LISTEN/NOTIFY,
+ * see src/store/postgres/change-listener.ts), other nodes' revocations arrive through Redis (setNotBefore in
+ * shared memory plus invalidate), and as a safety net against lost notifications no entry is trusted longer
+ * than `maxAgeMs`: entries live in two generations swapped every maxAgeMs / 2, so expiry reads no clock per
+ * request. A lookup that was already reading the store when an invalidation arrived answers its row but does
+ * not cache it (it may predate the change). docs/scaling.md.
  */
 import type { AuthenticatedUser } from '../http/request-context.js';
 import type { MaybePromise } from '../pipeline/types.js';
-import type { UserRecord, UserStore } from '../store/types.js';
+import type { StoreChange, UserRecord, UserStore } from '../store/types.js';
 
 export interface CachedUser {
   readonly user: AuthenticatedUser;
@@ -25,15 +31,24 @@ export interface NotBeforeSource {
 export interface UserCacheOptions {
   readonly maxEntries?: number;
   readonly pollMs?: number;
+  /** Without a change counter: the longest an entry is trusted (default 30 s). */
+  readonly maxAgeMs?: number;
+  /** A store that pushes changes (Stores.watchChanges). */
+  readonly watch?: (listener: (change: StoreChange) => void) => () => void;
 }
 
 const MISSING: CachedUser = Object.freeze({ user: Object.freeze({ id: 0, username: '', isActive: false, isStaff: false, isSuperuser: false }), notBefore: 0 });
 
 export class UserCache {
-  private readonly entries = new Map<number, CachedUser>();
+  private entries = new Map<number, CachedUser>();
+  /** The previous generation (stores without a change counter): still answers, until the next swap. */
+  private previous = new Map<number, CachedUser>();
   private readonly maxEntries: number;
   private lastChange: number | null;
   private timer: NodeJS.Timeout | null = null;
+  private unwatch: (() => void) | null = null;
+  /** Bumped by every invalidation: a load that started before one must not be cached. */
+  private epoch = 0;
 
   constructor(
     private readonly users: UserStore,
@@ -46,14 +61,22 @@ export class UserCache {
   }
 
   start(): void {
-    if (this.timer !== null || this.lastChange === null) return;
-    this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 100);
+    if (this.timer !== null) return;
+    if (this.lastChange !== null) {
+      this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 100);
+    } else {
+      this.timer = setInterval(() => this.swapGenerations(), (this.options.maxAgeMs ?? 30_000) / 2);
+      const watch = this.options.watch;
+      if (watch !== undefined) this.unwatch = watch((change) => (change.kind === 'user' ? this.invalidate(change.id) : change.kind === 'all' ? this.clear() : undefined));
+    }
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.unwatch?.();
+    this.unwatch = null;
   }
 
   /** Drops every entry if another connection changed the database since the last poll. */
@@ -67,22 +90,33 @@ export class UserCache {
 
   invalidate(id: number): void {
     this.entries.delete(id);
+    this.previous.delete(id);
+    this.epoch++;
   }
 
   clear(): void {
     this.entries.clear();
+    this.previous.clear();
+    this.epoch++;
   }
 
   /** The user and its "not before" time, or null when no such user exists. */
   lookup(id: number): MaybePromise<CachedUser | null> {
-    const hit = this.entries.get(id);
+    const hit = this.entries.get(id) ?? this.previous.get(id);
     if (hit !== undefined) return this.withShared(id, hit);
+    const epoch = this.epoch;
     const found = this.users.findById(id);
-    if (found instanceof Promise) return found.then((record) => this.withShared(id, this.remember(id, record)));
-    return this.withShared(id, this.remember(id, found));
+    if (found instanceof Promise) return found.then((record) => this.withShared(id, this.remember(id, record, epoch)));
+    return this.withShared(id, this.remember(id, found, epoch));
   }
 
-  private remember(id: number, record: UserRecord | null): CachedUser {
+  /** Entries loaded more than maxAgeMs / 2 ago move to the previous generation; the older ones go. */
+  private swapGenerations(): void {
+    this.previous = this.entries;
+    this.entries = new Map();
+  }
+
+  private remember(id: number, record: UserRecord | null, epoch: number): CachedUser {
     const entry: CachedUser =
       record === null
         ? MISSING
@@ -96,6 +130,7 @@ export class UserCache {
             }),
             notBefore: record.tokensNotBefore,
           };
+    if (epoch !== this.epoch) return entry;
     // Bounded: clearing is cheaper than LRU bookkeeping and rebuilding costs one indexed read per user.
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(id, entry);

@@ -106,6 +106,9 @@ export interface ApiKeyStore {
   revoke(id: number, now: string): MaybePromise<boolean>;
 }
 
+/** A change announced by a networked store (Stores.watchChanges). */
+export type StoreChange = { readonly kind: 'user'; readonly id: number } | { readonly kind: 'apiKey'; readonly id: number } | { readonly kind: 'all' };
+
 /** Everything a worker needs from storage, opened once per process. */
 export interface Stores {
   readonly users: UserStore;
@@ -119,6 +122,12 @@ export interface Stores {
    * per-worker caches to drop stale entries. Null for stores that publish changes another way.
    */
   changeCounter(): number | null;
+  /**
+   * Stores without a change counter (PostgreSQL) push changes instead: `listener` hears every committed change
+   * of a user or an API key, by any process of any node, and `{ kind: 'all' }` whenever changes may have been
+   * missed (the notification connection was lost and is back). Returns a function that stops listening.
+   */
+  watchChanges?(listener: (change: StoreChange) => void): () => void;
   /** Periodic maintenance owned by one process (WAL checkpoint). */
   checkpoint(): MaybePromise<void>;
   close(): MaybePromise<void>;
