@@ -30,7 +30,7 @@ export function platformRoutes(services: AppServices): RouteDefinition[] {
       name: 'Readiness',
       description: 'Readiness: the database answers.',
       handler: () => thenMaybe(services.stores.ping(), (ok) => (ok ? READY : ERRORS.service_unavailable)),
-      openapi: { summary: 'Readiness probe', response: { type: 'object' } },
+      openapi: { summary: 'Readiness probe', response: { type: 'object' }, errorStatuses: [503] },
     }),
     defineRoute({
       method: 'POST',

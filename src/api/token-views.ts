@@ -81,6 +81,8 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       handler: obtain,
       openapi: {
         summary: 'Obtain an access and refresh token pair',
+        // The login-abuse throttle (loginRateByUsername / loginRateByIp) answers 429.
+        ...(loginThrottle === null ? {} : { errorStatuses: [429] }),
         requestBody: stringFields(['username', 'password']),
         response: stringFields(['refresh', 'access']),
       },

@@ -1,15 +1,17 @@
 /** The `gatehouse` command. */
 import { ConfigError } from '../config/load-config.js';
 import { dispatch, type CommandGroup } from './command.js';
+import { apikeyCommands } from './commands/apikey-commands.js';
 import { configCommands, flushExpiredTokensCommand, migrateCommand } from './commands/maintenance-commands.js';
 import { serveCommand } from './commands/serve-command.js';
+import { statusCommand } from './commands/status-command.js';
 import { userCommands } from './commands/user-commands.js';
 import { CliError } from './read-password.js';
 
 export const ROOT: CommandGroup = {
   name: 'gatehouse',
   summary: 'Gatehouse: authentication, permissions and throttling for HTTP APIs, wire-compatible with DRF + simplejwt.',
-  commands: [serveCommand, migrateCommand, userCommands, flushExpiredTokensCommand, configCommands],
+  commands: [serveCommand, statusCommand, migrateCommand, userCommands, apikeyCommands, flushExpiredTokensCommand, configCommands],
 };
 
 export async function main(argv: string[]): Promise<number> {

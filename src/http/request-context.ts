@@ -4,6 +4,7 @@
  * pipeline reads into this object first. Every field is assigned in the constructor (one hidden class, stable
  * shape); `null` means "not yet known".
  */
+import type { ErrorSpec } from '../errors.js';
 import type { BodyCollector } from './body-reader.js';
 import type { ProxyTrust } from './client-address.js';
 import type { HttpResponse } from './uws.js';
@@ -57,6 +58,10 @@ export class RequestContext {
   responseHeaders: string[] | null;
   /** Status answered, for the access log. 0 until answered. */
   status: number;
+  /** Headers the route declared (its schemes' and its own `headers`), by lower-case name; null when none. */
+  headers: Readonly<Record<string, string>> | null;
+  /** The error of the table answered by the pipeline or the handler (for observers: metrics); null otherwise. */
+  error: ErrorSpec | null;
   aborted: boolean;
   private peer: string | null;
   private client: string | null;
@@ -97,9 +102,21 @@ export class RequestContext {
     this.target = 0;
     this.responseHeaders = null;
     this.status = 0;
+    this.headers = null;
+    this.error = null;
     this.aborted = false;
     this.peer = null;
     this.client = null;
+  }
+
+  /**
+   * A request header the route declared (RouteDefinition.headers or a scheme's `headers`), '' when the request
+   * has none. Throws for an undeclared name: uWS has freed the request's headers by the time anything reads them.
+   */
+  header(name: string): string {
+    const value = this.headers === null ? undefined : this.headers[name];
+    if (value === undefined) throw new Error(`header "${name}" was not declared by the route or its schemes (RouteDefinition.headers, scheme.headers)`);
+    return value;
   }
 
   get user(): AuthenticatedUser | null {

@@ -59,6 +59,22 @@ export function headerBlock(allow: string | null): HeaderBlock {
 
 export const BARE_HEADERS: HeaderBlock = headerBlock(null);
 
+/** Header blocks of answers that are not JSON (the /metrics text), by route block and media type; built once. */
+const otherContentTypes = new WeakMap<HeaderBlock, Map<string, HeaderBlock>>();
+
+/** The same constant lines with another `Content-Type` (the first line of the pre-encoded block). */
+export function withContentType(block: HeaderBlock, contentType: string): HeaderBlock {
+  let byType = otherContentTypes.get(block);
+  if (byType === undefined) otherContentTypes.set(block, (byType = new Map()));
+  let other = byType.get(contentType);
+  if (other === undefined) {
+    const rest = block.json.subarray(block.json.indexOf('\r\n'));
+    other = { json: Buffer.concat([Buffer.from(contentType, 'latin1'), rest]), firstName: block.firstName, rest: block.rest };
+    byType.set(contentType, other);
+  }
+  return other;
+}
+
 /** Extra per-response headers (WWW-Authenticate, Retry-After, Location, RateLimit-*), as name/value pairs. */
 export type ExtraHeaders = readonly string[] | null;
 

@@ -60,7 +60,10 @@ export class ThrottleRegistry {
     const rule = this.rules.get(scope);
     // DRF raises ImproperlyConfigured ("No default throttle rate set for 'x' scope") at the first request;
     // Gatehouse refuses to start instead.
-    if (rule === undefined) throw new Error(`no throttle rate configured for scope "${scope}" (set throttleRates, e.g. ${scope}=100/min)`);
+    if (rule === undefined)
+      throw new Error(
+        `no throttle rate configured for scope "${scope}" (set throttleRates, e.g. ${scope}=100/min)`,
+      );
     return rule;
   }
 
