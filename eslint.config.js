@@ -13,7 +13,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', 'bin/*'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['**/*.js', '**/*.mjs', 'bin/*'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },
+    },
   },
 );

@@ -25,12 +25,21 @@ export const ERRORS = {
   not_found: spec(404, { detail: 'Not found.' }),
   not_acceptable: spec(406, { detail: 'Could not satisfy the request Accept header.' }),
   server_error: spec(500, { detail: 'A server error occurred.' }),
-  service_unavailable: spec(503, { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' }),
-  database_read_only: spec(503, { detail: 'The database cannot accept writes right now; try again later.', code: 'database_unavailable' }),
+  service_unavailable: spec(503, {
+    detail: 'Service temporarily unavailable, try again later.',
+    code: 'service_unavailable',
+  }),
+  database_read_only: spec(503, {
+    detail: 'The database cannot accept writes right now; try again later.',
+    code: 'database_unavailable',
+  }),
   not_authenticated: spec(401, { detail: 'Authentication credentials were not provided.' }, true),
   bad_authorization_header: spec(
     401,
-    { detail: 'Authorization header must contain two space-delimited values', code: 'bad_authorization_header' },
+    {
+      detail: 'Authorization header must contain two space-delimited values',
+      code: 'bad_authorization_header',
+    },
     true,
   ),
   duplicate_authorization_header: spec(
@@ -43,7 +52,11 @@ export const ERRORS = {
   access_token_no_id: spec(401, tokenNotValid('Token has no id'), true),
   access_token_no_type: spec(401, tokenNotValid('Token has no type'), true),
   access_token_no_exp: spec(401, tokenNotValid("Token has no 'exp' claim"), true),
-  token_no_user_id: spec(401, { detail: 'Token contained no recognizable user identification', code: 'token_not_valid' }, true),
+  token_no_user_id: spec(
+    401,
+    { detail: 'Token contained no recognizable user identification', code: 'token_not_valid' },
+    true,
+  ),
   user_not_found: spec(401, { detail: 'User not found', code: 'user_not_found' }, true),
   user_inactive: spec(401, { detail: 'User is inactive', code: 'user_inactive' }, true),
   token_invalid: spec(401, { detail: 'Token is invalid or expired', code: 'token_not_valid' }, true),
@@ -60,21 +73,40 @@ export const ERRORS = {
     true,
   ),
   invalid_basic_credentials: spec(401, { detail: 'Invalid username/password.' }, true),
-  invalid_basic_header: spec(401, { detail: 'Invalid basic header. Credentials string should not contain spaces.' }, true),
-  invalid_basic_encoding: spec(401, { detail: 'Invalid basic header. Credentials not correctly base64 encoded.' }, true),
+  invalid_basic_header: spec(
+    401,
+    { detail: 'Invalid basic header. Credentials string should not contain spaces.' },
+    true,
+  ),
+  invalid_basic_encoding: spec(
+    401,
+    { detail: 'Invalid basic header. Credentials not correctly base64 encoded.' },
+    true,
+  ),
   basic_no_credentials: spec(401, { detail: 'Invalid basic header. No credentials provided.' }, true),
   invalid_api_key: spec(401, { detail: 'Invalid token.' }, true),
   api_key_no_credentials: spec(401, { detail: 'Invalid token header. No credentials provided.' }, true),
-  api_key_spaces: spec(401, { detail: 'Invalid token header. Token string should not contain spaces.' }, true),
+  api_key_spaces: spec(
+    401,
+    { detail: 'Invalid token header. Token string should not contain spaces.' },
+    true,
+  ),
   api_key_user_inactive: spec(401, { detail: 'User inactive or deleted.' }, true),
-  api_key_invalid_characters: spec(401, { detail: 'Invalid token header. Token string should not contain invalid characters.' }, true),
+  api_key_invalid_characters: spec(
+    401,
+    { detail: 'Invalid token header. Token string should not contain invalid characters.' },
+    true,
+  ),
   /** DRF's AuthenticationFailed default, for custom schemes (authenticationFailed() gives another message). */
   authentication_failed: spec(401, { detail: 'Incorrect authentication credentials.' }, true),
   permission_denied: spec(403, { detail: 'You do not have permission to perform this action.' }),
   metrics_forbidden: spec(403, { detail: 'You do not have permission to perform this action.' }),
   invalid_utf8: spec(400, { detail: 'JSON parse error - the body is not valid UTF-8' }),
   /** RFC 9112 §6.3: more than one Content-Length is invalid framing; the connection is closed after this answer. */
-  repeated_content_length: spec(400, { detail: 'Content-Length must be sent once.', code: 'bad_request_framing' }),
+  repeated_content_length: spec(400, {
+    detail: 'Content-Length must be sent once.',
+    code: 'bad_request_framing',
+  }),
   /** Gatekeeper mode: the proxy did not describe the request to judge (a misconfigured auth_request location). */
   gatekeeper_request_incomplete: spec(400, {
     detail: 'X-Original-Method and X-Original-URI must describe the request to check.',
@@ -89,15 +121,20 @@ export function dynamicError(status: number, value: unknown, challenge = false):
   return spec(status, value, challenge);
 }
 
-export const methodNotAllowed = (method: string): ErrorSpec => dynamicError(405, { detail: `Method "${method}" not allowed.` });
+export const methodNotAllowed = (method: string): ErrorSpec =>
+  dynamicError(405, { detail: `Method "${method}" not allowed.` });
 
 export const unsupportedMediaType = (contentType: string): ErrorSpec =>
   dynamicError(415, { detail: `Unsupported media type "${contentType}" in request.` });
 
-export const parseError = (what: string): ErrorSpec => dynamicError(400, { detail: `JSON parse error - ${what}` });
+export const parseError = (what: string): ErrorSpec =>
+  dynamicError(400, { detail: `JSON parse error - ${what}` });
 
 export const payloadTooLarge = (limit: number): ErrorSpec =>
-  dynamicError(413, { detail: `Request body is larger than the limit of ${limit} bytes.`, code: 'payload_too_large' });
+  dynamicError(413, {
+    detail: `Request body is larger than the limit of ${limit} bytes.`,
+    code: 'payload_too_large',
+  });
 
 /** DRF's Throttled: the wait is rounded up to whole seconds; "second" when it is exactly 1. */
 export function throttled(waitSeconds: number): ErrorSpec {
@@ -105,7 +142,9 @@ export function throttled(waitSeconds: number): ErrorSpec {
   // A throttled client is usually refused many times with the same few waits: encode each body once.
   let spec = wait < THROTTLED_CACHE_LIMIT ? throttledByWait[wait] : undefined;
   if (spec === undefined) {
-    spec = dynamicError(429, { detail: `Request was throttled. Expected available in ${wait} ${wait === 1 ? 'second' : 'seconds'}.` });
+    spec = dynamicError(429, {
+      detail: `Request was throttled. Expected available in ${wait} ${wait === 1 ? 'second' : 'seconds'}.`,
+    });
     if (wait < THROTTLED_CACHE_LIMIT) throttledByWait[wait] = spec;
   }
   return spec;
@@ -132,7 +171,9 @@ export function pythonTypeName(value: unknown): string {
 }
 
 export const notADictionary = (value: unknown): ErrorSpec =>
-  dynamicError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(value)}.`] });
+  dynamicError(400, {
+    non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(value)}.`],
+  });
 
 /** Field errors in the serializer's field order: {"username":["This field is required."],…}. */
 export function fieldErrors(errors: ReadonlyArray<readonly [string, string]>): ErrorSpec {

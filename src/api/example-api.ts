@@ -35,8 +35,12 @@ export function exampleRoutes(services: AppServices): RouteDefinition[] {
       permission: IsAuthenticated,
       throttles: ['user'],
       // The body is built by concatenation: the id is an integer, nothing needs escaping.
-      handler: (ctx: RequestContext) => rawJson(200, '{"message":"hello","user_id":' + ctx.credentials!.user.id + '}'),
-      openapi: { summary: 'Authenticated greeting', response: objectOf({ message: 'string', user_id: 'integer' }) },
+      handler: (ctx: RequestContext) =>
+        rawJson(200, '{"message":"hello","user_id":' + ctx.credentials!.user.id + '}'),
+      openapi: {
+        summary: 'Authenticated greeting',
+        response: objectOf({ message: 'string', user_id: 'integer' }),
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -48,7 +52,10 @@ export function exampleRoutes(services: AppServices): RouteDefinition[] {
         const user = ctx.credentials!.user;
         return json(200, { id: user.id, username: user.username, is_staff: user.isStaff });
       },
-      openapi: { summary: 'Current user', response: objectOf({ id: 'integer', username: 'string', is_staff: 'boolean' }) },
+      openapi: {
+        summary: 'Current user',
+        response: objectOf({ id: 'integer', username: 'string', is_staff: 'boolean' }),
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -81,12 +88,20 @@ export function exampleRoutes(services: AppServices): RouteDefinition[] {
         const validated = validateCharFields(ctx.body!, [{ name: 'text', maxLength: NOTE_MAX_LENGTH }]);
         if (!validated.ok) return validated.error;
         // `owner` in the body is ignored: it is always the authenticated user.
-        const created = notes.create(ctx.credentials!.user.id, validated.values['text']!, new Date().toISOString());
+        const created = notes.create(
+          ctx.credentials!.user.id,
+          validated.values['text']!,
+          new Date().toISOString(),
+        );
         return thenMaybe(created, (note) => json(201, note));
       },
       openapi: {
         summary: 'List or create notes',
-        requestBody: { type: 'object', required: ['text'], properties: { text: { type: 'string', maxLength: NOTE_MAX_LENGTH } } },
+        requestBody: {
+          type: 'object',
+          required: ['text'],
+          properties: { text: { type: 'string', maxLength: NOTE_MAX_LENGTH } },
+        },
         response: objectOf({ id: 'integer', text: 'string', owner: 'string' }),
         successStatus: 201,
       },

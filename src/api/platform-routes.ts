@@ -45,7 +45,10 @@ export function platformRoutes(services: AppServices): RouteDefinition[] {
         const revokedAt = await services.tokens.revokeAll(ctx.credentials!.user.id, services.stores.users);
         return json(200, { revoked_before: revokedAt });
       },
-      openapi: { summary: 'Revoke all tokens of the current user', response: { type: 'object', properties: { revoked_before: { type: 'integer' } } } },
+      openapi: {
+        summary: 'Revoke all tokens of the current user',
+        response: { type: 'object', properties: { revoked_before: { type: 'integer' } } },
+      },
     }),
   ];
   if (services.jwks !== null) {

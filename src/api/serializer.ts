@@ -16,7 +16,10 @@ export interface CharFieldSpec {
 
 export type Validated = { ok: true; values: Record<string, string> } | { ok: false; error: ErrorSpec };
 
-export function validateCharFields(body: Record<string, unknown>, fields: readonly CharFieldSpec[]): Validated {
+export function validateCharFields(
+  body: Record<string, unknown>,
+  fields: readonly CharFieldSpec[],
+): Validated {
   const errors: [string, string][] = [];
   const values: Record<string, string> = {};
   for (const field of fields) {
@@ -39,7 +42,11 @@ function charField(body: Record<string, unknown>, field: CharFieldSpec): string 
   if (text === '') return { error: 'This field may not be blank.' };
   // DRF counts code points; a UTF-16 length over twice the limit is over it whatever the text, so a huge value
   // is refused without walking it.
-  if (field.maxLength !== undefined && text.length > field.maxLength && (text.length > 2 * field.maxLength || [...text].length > field.maxLength)) {
+  if (
+    field.maxLength !== undefined &&
+    text.length > field.maxLength &&
+    (text.length > 2 * field.maxLength || [...text].length > field.maxLength)
+  ) {
     return { error: `Ensure this field has no more than ${field.maxLength} characters.` };
   }
   return text;

@@ -33,7 +33,10 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
     if (limited !== null) return limited;
     const user = await stores.users.findByUsername(username);
     // An unknown user still costs one password verification, so timing does not reveal which usernames exist.
-    const valid = user === null ? await passwords.verifyDummy(password) : await passwords.verify(user.passwordHash, password);
+    const valid =
+      user === null
+        ? await passwords.verifyDummy(password)
+        : await passwords.verify(user.passwordHash, password);
     if (user === null || !valid || !user.isActive) return ERRORS.no_active_account;
     if (passwords.needsRehash(user.passwordHash)) {
       // Django-format or older-parameter hashes are upgraded now that the plain password is known.
@@ -41,7 +44,10 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
     }
     const pair = await tokens.obtainPair(user.id);
     if (config.tokens.updateLastLogin) await stores.users.touchLastLogin(user.id, new Date().toISOString());
-    return rawJson(200, `{"refresh":${JSON.stringify(pair.refresh)},"access":${JSON.stringify(pair.access)}}`);
+    return rawJson(
+      200,
+      `{"refresh":${JSON.stringify(pair.refresh)},"access":${JSON.stringify(pair.access)}}`,
+    );
   };
 
   const refresh = async (ctx: RequestContext): Promise<Reply | ErrorSpec> => {
@@ -92,31 +98,50 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       method: 'POST',
       path: '/api/token/refresh/',
       name: 'Token Refresh',
-      description: 'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.',
+      description:
+        'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.',
       handler: refresh,
-      openapi: { summary: 'Refresh (and rotate) a refresh token', requestBody: stringFields(['refresh']), response: stringFields(['access', 'refresh'], ['access']) },
+      openapi: {
+        summary: 'Refresh (and rotate) a refresh token',
+        requestBody: stringFields(['refresh']),
+        response: stringFields(['access', 'refresh'], ['access']),
+      },
     }),
     defineRoute({
       ...common,
       method: 'POST',
       path: '/api/token/verify/',
       name: 'Token Verify',
-      description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
+      description:
+        "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
       handler: verify,
-      openapi: { summary: 'Verify a token', requestBody: stringFields(['token']), response: { type: 'object' } },
+      openapi: {
+        summary: 'Verify a token',
+        requestBody: stringFields(['token']),
+        response: { type: 'object' },
+      },
     }),
     defineRoute({
       ...common,
       method: 'POST',
       path: '/api/token/blacklist/',
       name: 'Token Blacklist',
-      description: 'Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.',
+      description:
+        'Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.',
       handler: blacklist,
-      openapi: { summary: 'Blacklist a refresh token', requestBody: stringFields(['refresh']), response: { type: 'object' } },
+      openapi: {
+        summary: 'Blacklist a refresh token',
+        requestBody: stringFields(['refresh']),
+        response: { type: 'object' },
+      },
     }),
   ];
 }
 
 function stringFields(names: string[], required: string[] = names): Record<string, unknown> {
-  return { type: 'object', required, properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])) };
+  return {
+    type: 'object',
+    required,
+    properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+  };
 }

@@ -12,7 +12,13 @@ import { platformRoutes } from '../api/platform-routes.js';
 import type { AppServices, LoginThrottle } from '../api/services.js';
 import { tokenRoutes } from '../api/token-views.js';
 import { createPasswordHasher } from '../auth/passwords/index.js';
-import { createSigner, createVerifier, publicJwks, validateJwtSettings, type JwtSettings } from '../auth/jwt/index.js';
+import {
+  createSigner,
+  createVerifier,
+  publicJwks,
+  validateJwtSettings,
+  type JwtSettings,
+} from '../auth/jwt/index.js';
 import { createBuiltinSchemes } from '../auth/schemes/builtin-schemes.js';
 import { TokenService } from '../auth/tokens/token-service.js';
 import { UserCache, type NotBeforeSource } from '../auth/user-cache.js';
@@ -127,13 +133,33 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const throttles = new ThrottleRegistry(config.throttle);
   const loginThrottle: LoginThrottle | null = createLoginThrottle(throttles, shared);
-  const services: AppServices = { config, stores, passwords, tokens, userCache, loginThrottle, jwks: publicJwks(jwt) };
+  const services: AppServices = {
+    config,
+    stores,
+    passwords,
+    tokens,
+    userCache,
+    loginThrottle,
+    jwks: publicJwks(jwt),
+  };
 
-  const builtin = createBuiltinSchemes({ config, stores, passwords, users: userCache, accessVerifier: createVerifier(jwt, 'access') });
+  const builtin = createBuiltinSchemes({
+    config,
+    stores,
+    passwords,
+    users: userCache,
+    accessVerifier: createVerifier(jwt, 'access'),
+  });
   const application = await loadApplication(config.appModule);
   const schemes = new Map<string, AuthenticationScheme>(builtin.schemes);
-  for (const scheme of [...callFactory('schemes()', options.schemes, services), ...callFactory(`${config.appModule}: schemes()`, application.schemes, services)]) {
-    if (schemes.has(scheme.name)) throw new Error(`authentication scheme "${scheme.name}" is defined twice (built-in: ${[...builtin.schemes.keys()].join(', ')})`);
+  for (const scheme of [
+    ...callFactory('schemes()', options.schemes, services),
+    ...callFactory(`${config.appModule}: schemes()`, application.schemes, services),
+  ]) {
+    if (schemes.has(scheme.name))
+      throw new Error(
+        `authentication scheme "${scheme.name}" is defined twice (built-in: ${[...builtin.schemes.keys()].join(', ')})`,
+      );
     schemes.set(scheme.name, scheme);
   }
 
@@ -153,7 +179,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ignoreInvalidCredentialsOnPublicRoutes: config.ignoreInvalidCredentialsOnPublicRoutes,
   };
   const router = compileRoutes(definitions, compileEnvironment);
-  const gatekeeper = config.gatekeeper === null ? null : createGatekeeper(config.gatekeeper, (defs) => compileRoutes(defs, compileEnvironment), router);
+  const gatekeeper =
+    config.gatekeeper === null
+      ? null
+      : createGatekeeper(config.gatekeeper, (defs) => compileRoutes(defs, compileEnvironment), router);
 
   const server = new HttpServer({
     router,
@@ -166,7 +195,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     accessLog: config.accessLog,
     requestIdPrefix: options.requestIdPrefix,
     observers: [
-      ...(metrics === null ? [] : [metrics.observeRequests(router, { rotateRefreshTokens: config.tokens.rotateRefreshTokens, leewaySec: config.tokens.leewaySec }, gatekeeper === null ? [] : [gatekeeper.route])]),
+      ...(metrics === null
+        ? []
+        : [
+            metrics.observeRequests(
+              router,
+              { rotateRefreshTokens: config.tokens.rotateRefreshTokens, leewaySec: config.tokens.leewaySec },
+              gatekeeper === null ? [] : [gatekeeper.route],
+            ),
+          ]),
       ...(options.observers ?? []),
     ],
     forwardedRequestEndpoint: gatekeeper,

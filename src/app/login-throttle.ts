@@ -23,7 +23,12 @@ export function createLoginThrottle(registry: ThrottleRegistry, shared: SharedSt
     if (out.admitted) return null;
     const retryAfter = ['Retry-After', String(Math.max(1, Math.ceil(out.waitMs / 1000)))];
     // The limiter cannot be asked (Redis down) and login fails closed: a 503, not a 429 that blames the client.
-    if (redis !== null && redis.refusedByPolicy(out)) return { status: ERRORS.service_unavailable.status, body: ERRORS.service_unavailable.body, headers: retryAfter };
+    if (redis !== null && redis.refusedByPolicy(out))
+      return {
+        status: ERRORS.service_unavailable.status,
+        body: ERRORS.service_unavailable.body,
+        headers: retryAfter,
+      };
     const spec = throttled(out.waitMs / 1000);
     return { status: spec.status, body: spec.body, headers: retryAfter };
   };

@@ -38,5 +38,9 @@ export function resolveSigningKey(config: Config): ResolvedKey {
     }
   }
   const tokens = { ...config.tokens, signingKey: { algorithm: config.tokens.algorithm, secret } };
-  return { config: Object.freeze({ ...config, tokens: Object.freeze(tokens) }), generatedKeyPath: path, created };
+  return {
+    config: Object.freeze({ ...config, tokens: Object.freeze(tokens) }),
+    generatedKeyPath: path,
+    created,
+  };
 }

@@ -37,7 +37,10 @@ export interface UserCacheOptions {
   readonly watch?: (listener: (change: StoreChange) => void) => () => void;
 }
 
-const MISSING: CachedUser = Object.freeze({ user: Object.freeze({ id: 0, username: '', isActive: false, isStaff: false, isSuperuser: false }), notBefore: 0 });
+const MISSING: CachedUser = Object.freeze({
+  user: Object.freeze({ id: 0, username: '', isActive: false, isStaff: false, isSuperuser: false }),
+  notBefore: 0,
+});
 
 export class UserCache {
   private entries = new Map<number, CachedUser>();
@@ -67,7 +70,14 @@ export class UserCache {
     } else {
       this.timer = setInterval(() => this.swapGenerations(), (this.options.maxAgeMs ?? 30_000) / 2);
       const watch = this.options.watch;
-      if (watch !== undefined) this.unwatch = watch((change) => (change.kind === 'user' ? this.invalidate(change.id) : change.kind === 'all' ? this.clear() : undefined));
+      if (watch !== undefined)
+        this.unwatch = watch((change) =>
+          change.kind === 'user'
+            ? this.invalidate(change.id)
+            : change.kind === 'all'
+              ? this.clear()
+              : undefined,
+        );
     }
     this.timer.unref();
   }
@@ -106,7 +116,8 @@ export class UserCache {
     if (hit !== undefined) return this.withShared(id, hit);
     const epoch = this.epoch;
     const found = this.users.findById(id);
-    if (found instanceof Promise) return found.then((record) => this.withShared(id, this.remember(id, record, epoch)));
+    if (found instanceof Promise)
+      return found.then((record) => this.withShared(id, this.remember(id, record, epoch)));
     return this.withShared(id, this.remember(id, found, epoch));
   }
 

@@ -48,7 +48,12 @@ export function groupHelp(path: string, group: CommandGroup): string {
 }
 
 export function commandHelp(path: string, command: Command): string {
-  return [`Usage: ${path} ${command.usage}`.trimEnd(), '', command.summary, ...(command.help ? ['', command.help] : [])].join('\n');
+  return [
+    `Usage: ${path} ${command.usage}`.trimEnd(),
+    '',
+    command.summary,
+    ...(command.help ? ['', command.help] : []),
+  ].join('\n');
 }
 
 /** Runs argv against the tree; returns the exit status. */
@@ -69,7 +74,12 @@ export async function dispatch(path: string, node: Command | CommandGroup, argv:
   }
   let parsed: ParsedCommand;
   try {
-    const result = parseArgs({ args: argv, options: node.options ?? {}, allowPositionals: true, strict: true });
+    const result = parseArgs({
+      args: argv,
+      options: node.options ?? {},
+      allowPositionals: true,
+      strict: true,
+    });
     parsed = { values: result.values as ParsedCommand['values'], positionals: result.positionals };
   } catch (error) {
     throw new CliError(`${(error as Error).message}\n\n${commandHelp(path, node)}`, 2);

@@ -2,7 +2,11 @@
 import { ConfigError } from '../config/load-config.js';
 import { dispatch, type CommandGroup } from './command.js';
 import { apikeyCommands } from './commands/apikey-commands.js';
-import { configCommands, flushExpiredTokensCommand, migrateCommand } from './commands/maintenance-commands.js';
+import {
+  configCommands,
+  flushExpiredTokensCommand,
+  migrateCommand,
+} from './commands/maintenance-commands.js';
 import { serveCommand } from './commands/serve-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { userCommands } from './commands/user-commands.js';
@@ -10,8 +14,17 @@ import { CliError } from './read-password.js';
 
 export const ROOT: CommandGroup = {
   name: 'gatehouse',
-  summary: 'Gatehouse: authentication, permissions and throttling for HTTP APIs, wire-compatible with DRF + simplejwt.',
-  commands: [serveCommand, statusCommand, migrateCommand, userCommands, apikeyCommands, flushExpiredTokensCommand, configCommands],
+  summary:
+    'Gatehouse: authentication, permissions and throttling for HTTP APIs, wire-compatible with DRF + simplejwt.',
+  commands: [
+    serveCommand,
+    statusCommand,
+    migrateCommand,
+    userCommands,
+    apikeyCommands,
+    flushExpiredTokensCommand,
+    configCommands,
+  ],
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -30,7 +30,8 @@ function cpuTicks(tid: string): number {
 
 function threadTicks(): Map<string, number> {
   const ticks = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) if (Number(tid) !== process.pid) ticks.set(tid, cpuTicks(tid));
+  for (const tid of readdirSync('/proc/self/task'))
+    if (Number(tid) !== process.pid) ticks.set(tid, cpuTicks(tid));
   return ticks;
 }
 
@@ -56,7 +57,9 @@ export async function lowerHashingPriority(nice: number): Promise<HashingPriorit
   const salt = Buffer.alloc(16);
   let after = threadTicks();
   for (let round = 0; round < 6; round++) {
-    await Promise.all(Array.from({ length: poolSize }, () => pbkdf2Async('gatehouse', salt, 200_000, 32, 'sha256')));
+    await Promise.all(
+      Array.from({ length: poolSize }, () => pbkdf2Async('gatehouse', salt, 200_000, 32, 'sha256')),
+    );
     after = threadTicks();
     let busy = 0;
     for (const [tid, ticks] of after) if (ticks - (before.get(tid) ?? 0) >= 2) busy++;

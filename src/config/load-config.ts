@@ -43,7 +43,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (key !== 'configFile' && !BY_KEY.has(key)) problems.push(`unknown flag for setting "${key}"`);
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith('GATEHOUSE_') && name !== CONFIG_ENV && !BY_ENV.has(name) && env[name] !== undefined) {
+    if (
+      name.startsWith('GATEHOUSE_') &&
+      name !== CONFIG_ENV &&
+      !BY_ENV.has(name) &&
+      env[name] !== undefined
+    ) {
       problems.push(`${name}: unknown environment variable (known: see \`gatehouse config --help\`)`);
     }
   }
@@ -52,13 +57,17 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const configFile = configFileRaw === null ? null : resolve(cwd, configFileRaw);
   const fileValues = configFile === null ? {} : readConfigFile(configFile, problems);
   const settings = sources.settings ?? {};
-  for (const key of Object.keys(settings)) if (!BY_KEY.has(key)) problems.push(`setting "${key}": unknown (known: see \`gatehouse config --help\`)`);
+  for (const key of Object.keys(settings))
+    if (!BY_KEY.has(key)) problems.push(`setting "${key}": unknown (known: see \`gatehouse config --help\`)`);
 
   const values = new Map<string, unknown>();
   for (const spec of SETTINGS) {
     // Settings given by code rank like a config file: flags and the environment still override them.
-    const fromCode = flags[spec.key] === undefined && env[spec.env] === undefined && Object.hasOwn(settings, spec.key);
-    const [raw, where] = fromCode ? [settings[spec.key], `setting "${spec.key}"`] : pick(spec, flags, env, fileValues, configFile);
+    const fromCode =
+      flags[spec.key] === undefined && env[spec.env] === undefined && Object.hasOwn(settings, spec.key);
+    const [raw, where] = fromCode
+      ? [settings[spec.key], `setting "${spec.key}"`]
+      : pick(spec, flags, env, fileValues, configFile);
     if (where === null) {
       values.set(spec.key, spec.default);
       continue;
@@ -72,7 +81,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
 
   const config = buildConfig(values, configFile, cwd, problems);
-  for (const problem of validatePasswordHashingSettings(config.passwords)) problems.push(`password hashing: ${problem}`);
+  for (const problem of validatePasswordHashingSettings(config.passwords))
+    problems.push(`password hashing: ${problem}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }
@@ -86,7 +96,9 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(`config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(
+      `config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
     return {};
   }
   let data: unknown;
@@ -124,7 +136,12 @@ export function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-function buildConfig(values: Map<string, unknown>, configFile: string | null, cwd: string, problems: string[]): Config {
+function buildConfig(
+  values: Map<string, unknown>,
+  configFile: string | null,
+  cwd: string,
+  problems: string[],
+): Config {
   const get = <T>(key: string): T => values.get(key) as T;
   const algorithm = get<JwtAlgorithm>('algorithm');
 
@@ -132,7 +149,8 @@ function buildConfig(values: Map<string, unknown>, configFile: string | null, cw
   for (const [scope, rate] of Object.entries(rates)) {
     if (!/^[A-Za-z0-9_.:-]+$/.test(scope)) problems.push(`throttleRates: scope "${scope}" must be a word`);
     const parsed = parseRate(rate);
-    if (!parsed.ok) problems.push(`throttleRates: ${scope}: expected a rate like 100/min or 10/5m (${parsed.error})`);
+    if (!parsed.ok)
+      problems.push(`throttleRates: ${scope}: expected a rate like 100/min or 10/5m (${parsed.error})`);
   }
   for (const key of ['loginRateByUsername', 'loginRateByIp']) {
     const rate = get<string | null>(key);
@@ -143,14 +161,24 @@ function buildConfig(values: Map<string, unknown>, configFile: string | null, cw
   }
   // The URLs are secrets (they may hold passwords): a problem names the setting, never the value.
   const databaseUrl = get<string | null>('databaseUrl');
-  if (databaseUrl !== null && !/^postgres(ql)?:\/\/./.test(databaseUrl)) problems.push('databaseUrl: expected a postgres:// or postgresql:// URL');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/./.test(databaseUrl))
+    problems.push('databaseUrl: expected a postgres:// or postgresql:// URL');
   const redisUrl = get<string | null>('redisUrl');
-  if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl)) problems.push('redisUrl: expected a redis:// or rediss:// URL');
+  if (redisUrl !== null && !/^rediss?:\/\/./.test(redisUrl))
+    problems.push('redisUrl: expected a redis:// or rediss:// URL');
   for (const key of ['trustedProxies', 'metricsAllow']) {
-    for (const cidr of get<string[]>(key)) if (!isValidCidr(cidr)) problems.push(`${key}: "${cidr}" is not an IP address or CIDR network`);
+    for (const cidr of get<string[]>(key))
+      if (!isValidCidr(cidr)) problems.push(`${key}: "${cidr}" is not an IP address or CIDR network`);
   }
 
-  const signingKey = resolveSigningKey(algorithm, get('signingKey'), get('signingKeyFile'), get('signingKeyId'), cwd, problems);
+  const signingKey = resolveSigningKey(
+    algorithm,
+    get('signingKey'),
+    get('signingKeyFile'),
+    get('signingKeyId'),
+    cwd,
+    problems,
+  );
   const verifyingKeys = parseVerifyingKeys(get('verifyingKeys'), cwd, problems);
 
   return {
@@ -219,11 +247,16 @@ function buildConfig(values: Map<string, unknown>, configFile: string | null, cw
 }
 
 /** The gatekeeper's policy, when the mode is on; every throttle must name a configured rate. */
-function gatekeeperOf(get: <T>(key: string) => T, rates: Record<string, string>, problems: string[]): GatekeeperConfig | null {
+function gatekeeperOf(
+  get: <T>(key: string) => T,
+  rates: Record<string, string>,
+  problems: string[],
+): GatekeeperConfig | null {
   if (!get<boolean>('gatekeeper')) return null;
   const throttles = get<string[]>('gatekeeperThrottles');
   for (const scope of throttles) {
-    if (!Object.hasOwn(rates, scope)) problems.push(`gatekeeperThrottles: scope "${scope}" has no rate in throttleRates`);
+    if (!Object.hasOwn(rates, scope))
+      problems.push(`gatekeeperThrottles: scope "${scope}" has no rate in throttleRates`);
   }
   return { path: get('gatekeeperPath'), permission: get('gatekeeperPermission'), throttles };
 }
@@ -289,7 +322,9 @@ function resolveSigningKey(
 
 function parseVerifyingKeys(raw: unknown, cwd: string, problems: string[]): JwtKeyConfig[] {
   if (!Array.isArray(raw)) {
-    problems.push('verifyingKeys: expected a JSON array of {kid, algorithm, secret | publicKeyPem | publicKeyFile}');
+    problems.push(
+      'verifyingKeys: expected a JSON array of {kid, algorithm, secret | publicKeyPem | publicKeyFile}',
+    );
     return [];
   }
   const keys: JwtKeyConfig[] = [];
@@ -301,18 +336,24 @@ function parseVerifyingKeys(raw: unknown, cwd: string, problems: string[]): JwtK
     }
     const k = item as Record<string, unknown>;
     for (const name of Object.keys(k)) {
-      if (!['kid', 'algorithm', 'secret', 'publicKeyPem', 'publicKeyFile'].includes(name)) problems.push(`${where}: unknown key "${name}"`);
+      if (!['kid', 'algorithm', 'secret', 'publicKeyPem', 'publicKeyFile'].includes(name))
+        problems.push(`${where}: unknown key "${name}"`);
     }
     const algorithm = k['algorithm'];
-    if (typeof algorithm !== 'string' || !['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'].includes(algorithm)) {
+    if (
+      typeof algorithm !== 'string' ||
+      !['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'].includes(algorithm)
+    ) {
       problems.push(`${where}.algorithm: expected one of HS256, HS384, HS512, RS256, ES256, EdDSA`);
       return;
     }
     const kid = typeof k['kid'] === 'string' ? { kid: k['kid'] } : {};
-    if (k['kid'] !== undefined && typeof k['kid'] !== 'string') problems.push(`${where}.kid: expected a string`);
+    if (k['kid'] !== undefined && typeof k['kid'] !== 'string')
+      problems.push(`${where}.kid: expected a string`);
     if (isAsymmetric(algorithm as JwtAlgorithm)) {
       let pem = typeof k['publicKeyPem'] === 'string' ? k['publicKeyPem'] : undefined;
-      if (pem === undefined && typeof k['publicKeyFile'] === 'string') pem = readKeyFile(k['publicKeyFile'], cwd, `${where}.publicKeyFile`, problems);
+      if (pem === undefined && typeof k['publicKeyFile'] === 'string')
+        pem = readKeyFile(k['publicKeyFile'], cwd, `${where}.publicKeyFile`, problems);
       if (pem === undefined) problems.push(`${where}: expected publicKeyPem or publicKeyFile`);
       else keys.push({ algorithm: algorithm as JwtAlgorithm, publicKeyPem: pem, ...kid });
     } else if (typeof k['secret'] === 'string' && k['secret'].length > 0) {

@@ -13,7 +13,12 @@ const bad = <T>(expected: string): ParseResult<T> => ({ ok: false, expected });
 export function integer(min: number, max: number): SettingParser<number> {
   const expected = `an integer from ${min} to ${max}`;
   return (raw) => {
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    const n =
+      typeof raw === 'number'
+        ? raw
+        : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+          ? Number(raw)
+          : NaN;
     return Number.isInteger(n) && n >= min && n <= max ? ok(n) : bad(expected);
   };
 }
@@ -28,7 +33,9 @@ export const boolean: SettingParser<boolean> = (raw) => {
   return bad('a boolean (true/false, 1/0, yes/no, on/off)');
 };
 
-export function text(options: { allowEmpty?: boolean; pattern?: RegExp; describe?: string } = {}): SettingParser<string> {
+export function text(
+  options: { allowEmpty?: boolean; pattern?: RegExp; describe?: string } = {},
+): SettingParser<string> {
   const expected = options.describe ?? (options.allowEmpty ? 'a string' : 'a non-empty string');
   return (raw) => {
     if (typeof raw !== 'string') return bad(expected);
@@ -48,7 +55,8 @@ export function nullableText(describe = 'a string (empty for none)'): SettingPar
 
 export function oneOf<T extends string>(choices: readonly T[]): SettingParser<T> {
   const expected = `one of ${choices.join(', ')}`;
-  return (raw) => (typeof raw === 'string' && (choices as readonly string[]).includes(raw) ? ok(raw as T) : bad(expected));
+  return (raw) =>
+    typeof raw === 'string' && (choices as readonly string[]).includes(raw) ? ok(raw as T) : bad(expected);
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
@@ -72,11 +80,16 @@ export function stringList(itemPattern?: RegExp, describe = 'a list of strings')
   return (raw) => {
     let items: unknown[];
     if (Array.isArray(raw)) items = raw;
-    else if (typeof raw === 'string') items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    else if (typeof raw === 'string')
+      items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     else return bad(describe);
     const strings: string[] = [];
     for (const item of items) {
-      if (typeof item !== 'string' || item.length === 0 || (itemPattern && !itemPattern.test(item))) return bad(describe);
+      if (typeof item !== 'string' || item.length === 0 || (itemPattern && !itemPattern.test(item)))
+        return bad(describe);
       strings.push(item);
     }
     return ok(strings);
@@ -88,7 +101,10 @@ export const scopeMap: SettingParser<Record<string, string>> = (raw) => {
   const expected = 'scope=rate pairs, e.g. anon=1000/min,user=100000/min (a JSON object in a file)';
   const out: Record<string, string> = {};
   if (typeof raw === 'string') {
-    for (const part of raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    for (const part of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)) {
       const eq = part.indexOf('=');
       if (eq <= 0) return bad(expected);
       out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();

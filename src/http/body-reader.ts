@@ -55,7 +55,12 @@ export class BodyCollector {
 
   private deliver(callback: BodyCallback): void {
     if (this.tooLarge) return callback(null, true);
-    const body = this.chunks.length === 0 ? null : this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    const body =
+      this.chunks.length === 0
+        ? null
+        : this.chunks.length === 1
+          ? this.chunks[0]!
+          : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
     callback(body, false);
   }

@@ -63,7 +63,7 @@ export class ProxyTrust {
       if (network.family !== parsed.family) continue;
       let ok = true;
       for (let i = 0; i < network.words.length && ok; i++) {
-        if (((parsed.words[i]! & network.mask[i]!) >>> 0) !== network.words[i]) ok = false;
+        if ((parsed.words[i]! & network.mask[i]!) >>> 0 !== network.words[i]) ok = false;
       }
       if (ok) return true;
     }
@@ -85,7 +85,10 @@ function toWords(address: string): { family: 4 | 6; words: Uint32Array } | null 
   const family = isIP(address);
   if (family === 4) {
     const parts = address.split('.').map(Number);
-    return { family: 4, words: Uint32Array.of(((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0) };
+    return {
+      family: 4,
+      words: Uint32Array.of(((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0),
+    };
   }
   if (family === 6) {
     let text = address.toLowerCase();
@@ -98,14 +101,22 @@ function toWords(address: string): { family: 4 | 6; words: Uint32Array } | null 
     const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
     if (tail) {
       const v4 = tail[1]!.split('.').map(Number);
-      text = text.slice(0, -tail[1]!.length) + ((v4[0]! << 8) | v4[1]!).toString(16) + ':' + ((v4[2]! << 8) | v4[3]!).toString(16);
+      text =
+        text.slice(0, -tail[1]!.length) +
+        ((v4[0]! << 8) | v4[1]!).toString(16) +
+        ':' +
+        ((v4[2]! << 8) | v4[3]!).toString(16);
     }
     const [head, rest] = text.split('::') as [string, string | undefined];
     const headGroups = head === '' ? [] : head.split(':').map((g) => parseInt(g, 16));
     if (rest === undefined) groups = headGroups;
     else {
       const restGroups = rest === '' ? [] : rest.split(':').map((g) => parseInt(g, 16));
-      groups = [...headGroups, ...new Array<number>(8 - headGroups.length - restGroups.length).fill(0), ...restGroups];
+      groups = [
+        ...headGroups,
+        ...new Array<number>(8 - headGroups.length - restGroups.length).fill(0),
+        ...restGroups,
+      ];
     }
     const words = new Uint32Array(4);
     for (let i = 0; i < 4; i++) words[i] = ((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0;

@@ -115,7 +115,10 @@ export class RequestContext {
    */
   header(name: string): string {
     const value = this.headers === null ? undefined : this.headers[name];
-    if (value === undefined) throw new Error(`header "${name}" was not declared by the route or its schemes (RouteDefinition.headers, scheme.headers)`);
+    if (value === undefined)
+      throw new Error(
+        `header "${name}" was not declared by the route or its schemes (RouteDefinition.headers, scheme.headers)`,
+      );
     return value;
   }
 
@@ -128,13 +131,15 @@ export class RequestContext {
    * is still open: uWS invalidates `res` once it has ended or aborted.
    */
   peerAddress(): string {
-    if (this.peer === null) this.peer = this.aborted || this.status !== 0 ? '' : decodePeer(this.res.getRemoteAddress());
+    if (this.peer === null)
+      this.peer = this.aborted || this.status !== 0 ? '' : decodePeer(this.res.getRemoteAddress());
     return this.peer;
   }
 
   /** The client's address: the peer, or what trusted proxies reported in X-Forwarded-For. */
   clientAddress(): string {
-    if (this.client === null) this.client = this.proxyTrust.clientAddress(this.peerAddress(), this.forwardedFor);
+    if (this.client === null)
+      this.client = this.proxyTrust.clientAddress(this.peerAddress(), this.forwardedFor);
     return this.client;
   }
 }
@@ -158,7 +163,7 @@ export function decodePeer(buffer: ArrayBuffer): string {
 function compressIpv6(groups: string[]): string {
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++;
       continue;

@@ -33,7 +33,8 @@ export function statusLine(status: number): string {
   return STATUS_LINES[status] ?? `${status} Status`;
 }
 
-const SECURITY_HEADERS = 'X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: same-origin';
+const SECURITY_HEADERS =
+  'X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: same-origin';
 
 /**
  * The constant header lines of one route, pre-encoded: `Content-Type` first (its value carries the rest).
@@ -69,7 +70,11 @@ export function withContentType(block: HeaderBlock, contentType: string): Header
   let other = byType.get(contentType);
   if (other === undefined) {
     const rest = block.json.subarray(block.json.indexOf('\r\n'));
-    other = { json: Buffer.concat([Buffer.from(contentType, 'latin1'), rest]), firstName: block.firstName, rest: block.rest };
+    other = {
+      json: Buffer.concat([Buffer.from(contentType, 'latin1'), rest]),
+      firstName: block.firstName,
+      rest: block.rest,
+    };
     byType.set(contentType, other);
   }
   return other;

@@ -24,7 +24,14 @@ import type { ProxyTrust } from './client-address.js';
 import { copyDeclaredHeaders } from './declared-headers.js';
 import { parseJsonBody } from './json-body.js';
 import { RequestContext, decodePeer } from './request-context.js';
-import { BARE_HEADERS, withContentType, writeEmpty, writeError, writeJson, type HeaderBlock } from './respond.js';
+import {
+  BARE_HEADERS,
+  withContentType,
+  writeEmpty,
+  writeError,
+  writeJson,
+  type HeaderBlock,
+} from './respond.js';
 import { uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 
 /** Target of a request once its path matched: its handler, the automatic OPTIONS answer, or 405. */
@@ -87,7 +94,9 @@ export class HttpServer implements PipelineSink {
     this.options = options;
     this.router = options.router;
     this.logger = options.logger;
-    this.observers = options.accessLog ? [this.logAccess, ...(options.observers ?? [])] : (options.observers ?? []);
+    this.observers = options.accessLog
+      ? [this.logAccess, ...(options.observers ?? [])]
+      : (options.observers ?? []);
     this.pipeline = new Pipeline(this, {
       store: options.throttleStore,
       storeIsSynchronous: options.throttleStoreIsSynchronous,
@@ -333,7 +342,8 @@ export class HttpServer implements PipelineSink {
 
   proceed(ctx: RequestContext, route: CompiledRoute): void {
     const target = ctx.target;
-    if (target === TARGET_NOT_ALLOWED) return this.fail(ctx, route, methodNotAllowed(ctx.method), ctx.responseHeaders);
+    if (target === TARGET_NOT_ALLOWED)
+      return this.fail(ctx, route, methodNotAllowed(ctx.method), ctx.responseHeaders);
     if (target === TARGET_OPTIONS) return this.reply(ctx, route, { status: 200, body: route.optionsBody });
     const body = ctx.bodyCollector;
     if (body !== null) {
@@ -367,11 +377,22 @@ export class HttpServer implements PipelineSink {
     // (a restart would not fix the disk). Logged without a stack: under load this repeats for every write.
     const unavailable = unavailableErrorOf(error);
     if (unavailable !== null && route !== null) {
-      this.logger.warn({ code: (error as { code: string }).code, requestId: ctx.requestId, method: ctx.method, path: ctx.path }, 'database unavailable');
+      this.logger.warn(
+        {
+          code: (error as { code: string }).code,
+          requestId: ctx.requestId,
+          method: ctx.method,
+          path: ctx.path,
+        },
+        'database unavailable',
+      );
       if (ctx.aborted || ctx.status !== 0) return;
       return this.fail(ctx, route, unavailable, null);
     }
-    this.logger.error({ err: error, requestId: ctx.requestId, method: ctx.method, path: ctx.path }, 'request failed');
+    this.logger.error(
+      { err: error, requestId: ctx.requestId, method: ctx.method, path: ctx.path },
+      'request failed',
+    );
     if (ctx.aborted || ctx.status !== 0) return;
     const headers = route === null ? BARE_HEADERS : route.headers;
     if (this.inCallback) writeError(ctx, ERRORS.server_error, headers, null, null, this.closing);
@@ -414,13 +435,18 @@ export class HttpServer implements PipelineSink {
   private reply(ctx: RequestContext, route: CompiledRoute, reply: Reply): void {
     if (ctx.aborted) return;
     let extra = reply.headers ?? null;
-    if (ctx.responseHeaders !== null) extra = extra === null ? ctx.responseHeaders : [...extra, ...ctx.responseHeaders];
+    if (ctx.responseHeaders !== null)
+      extra = extra === null ? ctx.responseHeaders : [...extra, ...ctx.responseHeaders];
     if (reply.status === 204) {
       // No content, so no Content-Type either (RFC 9110 §15.3.5).
       if (this.inCallback) writeEmpty(ctx, 204, route.headers, extra, this.closing);
       else ctx.res.cork(() => writeEmpty(ctx, 204, route.headers, extra, this.closing));
-    } else if (this.inCallback) writeJson(ctx, reply.status, reply.body, headersOf(route, reply), extra, this.closing);
-    else ctx.res.cork(() => writeJson(ctx, reply.status, reply.body, headersOf(route, reply), extra, this.closing));
+    } else if (this.inCallback)
+      writeJson(ctx, reply.status, reply.body, headersOf(route, reply), extra, this.closing);
+    else
+      ctx.res.cork(() =>
+        writeJson(ctx, reply.status, reply.body, headersOf(route, reply), extra, this.closing),
+      );
     this.done(ctx, route);
   }
 

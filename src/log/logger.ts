@@ -8,12 +8,27 @@ import { pino, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
-    level,
-    base: { pid: process.pid, ...bindings },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    messageKey: 'msg',
-    redact: { paths: ['password', 'token', 'refresh', 'access', 'authorization', '*.password', '*.token', '*.authorization'], censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label }) },
-  }, pino.destination({ dest: 1, sync: false, minLength: 0 }));
+  return pino(
+    {
+      level,
+      base: { pid: process.pid, ...bindings },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      redact: {
+        paths: [
+          'password',
+          'token',
+          'refresh',
+          'access',
+          'authorization',
+          '*.password',
+          '*.token',
+          '*.authorization',
+        ],
+        censor: '[redacted]',
+      },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: 1, sync: false, minLength: 0 }),
+  );
 }

@@ -52,7 +52,8 @@ export class Router<V> {
   add(method: string, pattern: string, value: V): this {
     if (this.compiled) throw new RouterError('routes cannot be added after compile()');
     const upper = method.toUpperCase();
-    if (!(METHOD_ORDER as readonly string[]).includes(upper)) throw new RouterError(`unsupported method ${method}`);
+    if (!(METHOD_ORDER as readonly string[]).includes(upper))
+      throw new RouterError(`unsupported method ${method}`);
     const paramNames = parsePattern(pattern);
     let record = this.pending.get(pattern);
     if (!record) {
@@ -165,15 +166,18 @@ export class Router<V> {
 
 function parsePattern(pattern: string): string[] {
   if (!pattern.startsWith('/')) throw new RouterError(`route ${pattern} must start with /`);
-  if (pattern.includes('?') || pattern.includes('#') || pattern.includes('//')) throw new RouterError(`route ${pattern} is not a plain path`);
+  if (pattern.includes('?') || pattern.includes('#') || pattern.includes('//'))
+    throw new RouterError(`route ${pattern} is not a plain path`);
   const names: string[] = [];
   for (const segment of pattern.split('/')) {
     if (segment.startsWith(':')) {
       const name = segment.slice(1);
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RouterError(`route ${pattern}: bad parameter name "${name}"`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new RouterError(`route ${pattern}: bad parameter name "${name}"`);
       if (names.includes(name)) throw new RouterError(`route ${pattern}: parameter ${name} repeated`);
       names.push(name);
-    } else if (segment.includes(':')) throw new RouterError(`route ${pattern}: a parameter must be a whole segment`);
+    } else if (segment.includes(':'))
+      throw new RouterError(`route ${pattern}: a parameter must be a whole segment`);
   }
   return names;
 }

@@ -99,7 +99,13 @@ export interface ApiKeyRecord {
 }
 
 export interface ApiKeyStore {
-  create(userId: number, keyHash: Buffer, prefix: string, name: string | null, now: string): MaybePromise<ApiKeyRecord>;
+  create(
+    userId: number,
+    keyHash: Buffer,
+    prefix: string,
+    name: string | null,
+    now: string,
+  ): MaybePromise<ApiKeyRecord>;
   /** The live (not revoked) key with this hash, or null. */
   findByHash(keyHash: Buffer): MaybePromise<ApiKeyRecord | null>;
   list(userId: number | null): MaybePromise<ApiKeyRecord[]>;
@@ -107,7 +113,10 @@ export interface ApiKeyStore {
 }
 
 /** A change announced by a networked store (Stores.watchChanges). */
-export type StoreChange = { readonly kind: 'user'; readonly id: number } | { readonly kind: 'apiKey'; readonly id: number } | { readonly kind: 'all' };
+export type StoreChange =
+  | { readonly kind: 'user'; readonly id: number }
+  | { readonly kind: 'apiKey'; readonly id: number }
+  | { readonly kind: 'all' };
 
 /** Everything a worker needs from storage, opened once per process. */
 export interface Stores {

@@ -6,10 +6,22 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../../src/cli/main.js';
 import type { Command, CommandGroup } from '../../src/cli/command.js';
-import { cleanEnv, FAST_PASSWORD_ENV, GATEHOUSE_BIN, openTestStores, REPO_ROOT, startGatehouse, tempDataDir } from '../support/gatehouse-process.js';
+import {
+  cleanEnv,
+  FAST_PASSWORD_ENV,
+  GATEHOUSE_BIN,
+  openTestStores,
+  REPO_ROOT,
+  startGatehouse,
+  tempDataDir,
+} from '../support/gatehouse-process.js';
 import { request } from '../support/http.js';
 
-function gatehouse(args: string[], input?: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+function gatehouse(
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [GATEHOUSE_BIN, ...args], {
     cwd: REPO_ROOT,
     input: input ?? '',
@@ -38,7 +50,11 @@ describe('gatehouse CLI', () => {
     for (const path of paths) {
       const r = gatehouse([...path, '--help']);
       assert.equal(r.status, 0, `${path.join(' ')}: ${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`^Usage: gatehouse${path.length ? ' ' + path.join(' ') : ''}`), path.join(' '));
+      assert.match(
+        r.stdout,
+        new RegExp(`^Usage: gatehouse${path.length ? ' ' + path.join(' ') : ''}`),
+        path.join(' '),
+      );
     }
   });
 
@@ -62,12 +78,27 @@ describe('gatehouse CLI', () => {
   });
 
   it('creates, lists, deactivates and re-activates users, reading passwords from stdin only', () => {
-    const created = gatehouse(['user', 'create', 'alice', '--staff', '--data-dir', dataDir], 'correct horse battery\n');
+    const created = gatehouse(
+      ['user', 'create', 'alice', '--staff', '--data-dir', dataDir],
+      'correct horse battery\n',
+    );
     assert.equal(created.status, 0, created.stderr);
     assert.match(created.stdout, /created user alice \(id \d+\)/);
-    assert.equal(gatehouse(['user', 'create', 'alice', '--data-dir', dataDir], 'x').status, 1, 'duplicate refused');
-    assert.equal(gatehouse(['user', 'create', 'bad name!', '--data-dir', dataDir], 'x').status, 1, 'invalid username refused');
-    assert.equal(gatehouse(['user', 'create', 'empty', '--data-dir', dataDir], '').status, 1, 'empty password refused');
+    assert.equal(
+      gatehouse(['user', 'create', 'alice', '--data-dir', dataDir], 'x').status,
+      1,
+      'duplicate refused',
+    );
+    assert.equal(
+      gatehouse(['user', 'create', 'bad name!', '--data-dir', dataDir], 'x').status,
+      1,
+      'invalid username refused',
+    );
+    assert.equal(
+      gatehouse(['user', 'create', 'empty', '--data-dir', dataDir], '').status,
+      1,
+      'empty password refused',
+    );
 
     const stores = openTestStores(dataDir);
     const alice = stores.users.findByUsername('alice')!;
@@ -77,8 +108,14 @@ describe('gatehouse CLI', () => {
     assert.ok(!alice.passwordHash.includes('correct horse'));
 
     const listed = gatehouse(['user', 'list', '--json', '--data-dir', dataDir]);
-    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { username: string; is_active: boolean });
-    assert.deepEqual(rows.map((r) => r.username), ['alice']);
+    const rows = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { username: string; is_active: boolean });
+    assert.deepEqual(
+      rows.map((r) => r.username),
+      ['alice'],
+    );
     assert.equal(gatehouse(['user', 'deactivate', 'alice', '--data-dir', dataDir]).status, 0);
     assert.match(gatehouse(['user', 'list', '--data-dir', dataDir]).stdout, /alice\s+no\s+yes/);
     assert.equal(gatehouse(['user', 'activate', 'alice', '--data-dir', dataDir]).status, 0);
@@ -90,7 +127,10 @@ describe('gatehouse CLI', () => {
 
   it('imports a Django user export', () => {
     const csv = join(dataDir, 'users.csv');
-    writeFileSync(csv, 'id,username,password,is_active,is_staff\n50,django_user,pbkdf2_sha256$1000$salt$BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=,1,0\n');
+    writeFileSync(
+      csv,
+      'id,username,password,is_active,is_staff\n50,django_user,pbkdf2_sha256$1000$salt$BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=,1,0\n',
+    );
     const r = gatehouse(['user', 'import', csv, '--data-dir', dataDir]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /imported 1 user/);
@@ -99,7 +139,9 @@ describe('gatehouse CLI', () => {
   });
 
   it('validates configuration and shows it without secrets', () => {
-    const ok = gatehouse(['config', 'check', '--data-dir', dataDir], undefined, { GATEHOUSE_SIGNING_KEY: 'super-secret-value-0123456789abcdef' });
+    const ok = gatehouse(['config', 'check', '--data-dir', dataDir], undefined, {
+      GATEHOUSE_SIGNING_KEY: 'super-secret-value-0123456789abcdef',
+    });
     assert.equal(ok.status, 0, ok.stderr);
     assert.doesNotMatch(ok.stdout, /super-secret-value/);
     assert.match(ok.stdout, /"signingKey": "<set>"/);
@@ -111,20 +153,31 @@ describe('gatehouse CLI', () => {
   });
 
   it('refuses to serve on a bad configuration, naming every problem', () => {
-    const r = gatehouse(['serve', '--port', 'eighty', '--data-dir', dataDir], undefined, { GATEHOUSE_ACCESS_TOKEN_LIFETIME: 'forever' });
+    const r = gatehouse(['serve', '--port', 'eighty', '--data-dir', dataDir], undefined, {
+      GATEHOUSE_ACCESS_TOKEN_LIFETIME: 'forever',
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--port: expected an integer/);
     assert.match(r.stderr, /GATEHOUSE_ACCESS_TOKEN_LIFETIME: expected a duration/);
   });
 
   it('generates a private development key when none is configured, and warns', async () => {
-    const server = await startGatehouse({ workers: 1, env: { GATEHOUSE_SIGNING_KEY: '' }, keepDataDir: true });
+    const server = await startGatehouse({
+      workers: 1,
+      env: { GATEHOUSE_SIGNING_KEY: '' },
+      keepDataDir: true,
+    });
     try {
       const keyFile = join(server.dataDir, 'signing.key');
       assert.equal(statSync(keyFile).mode & 0o777, 0o600);
-      const warning = server.logs.find((l) => l.level === 'warn' && /Production must set/.test(String(l.msg)));
+      const warning = server.logs.find(
+        (l) => l.level === 'warn' && /Production must set/.test(String(l.msg)),
+      );
       assert.ok(warning, 'the start-up log warns that production must set a key');
-      assert.ok(!JSON.stringify(server.logs).includes(readFileSync(keyFile, 'utf8').trim()), 'the key is not logged');
+      assert.ok(
+        !JSON.stringify(server.logs).includes(readFileSync(keyFile, 'utf8').trim()),
+        'the key is not logged',
+      );
       assert.equal((await request(`${server.url}/healthz`)).status, 200);
     } finally {
       await server.stop();

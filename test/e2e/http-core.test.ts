@@ -11,7 +11,11 @@ import { json } from '../../src/pipeline/replies.js';
 import { startInProcess, type InProcessApp } from '../support/in-process-app.js';
 import { rawRequest, request } from '../support/http.js';
 
-const SECURITY = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' };
+const SECURITY = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
 
 function assertSecurityHeaders(headers: Headers): void {
   for (const [name, value] of Object.entries(SECURITY)) assert.equal(headers.get(name), value, name);
@@ -55,8 +59,18 @@ describe('HTTP core', () => {
             return json(200, { slow: true });
           },
         }),
-        defineRoute({ method: 'POST', path: '/test/echo/', authentication: [], handler: (ctx) => json(200, ctx.body) }),
-        defineRoute({ method: 'GET', path: '/test/items/:id/', authentication: [], handler: (ctx) => json(200, { id: ctx.params[0] }) }),
+        defineRoute({
+          method: 'POST',
+          path: '/test/echo/',
+          authentication: [],
+          handler: (ctx) => json(200, ctx.body),
+        }),
+        defineRoute({
+          method: 'GET',
+          path: '/test/items/:id/',
+          authentication: [],
+          handler: (ctx) => json(200, { id: ctx.params[0] }),
+        }),
       ],
     });
   });
@@ -128,12 +142,18 @@ describe('HTTP core', () => {
     for (const accept of ['application/json', '*/*', 'text/html, application/json;q=0.5', 'application/*']) {
       assert.equal((await request(`${server.url}/api/public/`, { headers: { accept } })).status, 200, accept);
     }
-    assert.equal((await request(`${server.url}/api/public/`, { headers: { accept: 'application/json;q=0' } })).status, 406);
+    assert.equal(
+      (await request(`${server.url}/api/public/`, { headers: { accept: 'application/json;q=0' } })).status,
+      406,
+    );
   });
 
   it('refuses a body over the limit with 413, declared or streamed', async () => {
     const limit = server.app.services.config.maxBodyBytes;
-    const declared = await request(`${server.url}/test/echo/`, { rawBody: 'x'.repeat(limit + 1), headers: { 'content-type': 'application/json' } });
+    const declared = await request(`${server.url}/test/echo/`, {
+      rawBody: 'x'.repeat(limit + 1),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(declared.status, 413);
     assert.match(declared.text, /"detail":"Request body is larger than the limit of \d+ bytes\."/);
     assert.equal(declared.headers.get('allow'), 'POST, OPTIONS');
@@ -148,10 +168,16 @@ describe('HTTP core', () => {
   });
 
   it('refuses a body that is not JSON with 415, naming the content type', async () => {
-    const r = await request(`${server.url}/test/echo/`, { rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
+    const r = await request(`${server.url}/test/echo/`, {
+      rawBody: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 415);
     assert.equal(r.text, '{"detail":"Unsupported media type \\"text/plain\\" in request."}');
-    const missing = await rawRequest(server.port, 'POST /test/echo/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}');
+    const missing = await rawRequest(
+      server.port,
+      'POST /test/echo/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
+    );
     assert.equal(missing.status, 415);
     assert.equal(missing.body, '{"detail":"Unsupported media type \\"\\" in request."}');
   });
@@ -162,11 +188,17 @@ describe('HTTP core', () => {
     assert.equal(r.text, '{}');
     const token = await request(`${server.url}/api/token/`, { method: 'POST' });
     assert.equal(token.status, 400);
-    assert.equal(token.text, '{"username":["This field is required."],"password":["This field is required."]}');
+    assert.equal(
+      token.text,
+      '{"username":["This field is required."],"password":["This field is required."]}',
+    );
   });
 
   it('answers malformed JSON and JSON that is not an object with 400', async () => {
-    const malformed = await request(`${server.url}/test/echo/`, { rawBody: '{"a":', headers: { 'content-type': 'application/json' } });
+    const malformed = await request(`${server.url}/test/echo/`, {
+      rawBody: '{"a":',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(malformed.status, 400);
     assert.match((malformed.body as { detail: string }).detail, /^JSON parse error - /);
     assert.doesNotMatch(malformed.text, /\{"a":/, 'the body is not echoed');
@@ -179,12 +211,18 @@ describe('HTTP core', () => {
       ['null', 'NoneType'],
     ];
     for (const [body, type] of cases) {
-      const r = await request(`${server.url}/test/echo/`, { rawBody: body, headers: { 'content-type': 'application/json; charset=utf-8' } });
+      const r = await request(`${server.url}/test/echo/`, {
+        rawBody: body,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
       assert.equal(r.status, 400, body);
       assert.equal(r.text, `{"non_field_errors":["Invalid data. Expected a dictionary, but got ${type}."]}`);
       assert.equal(r.headers.get('allow'), 'POST, OPTIONS');
     }
-    const badUtf8 = await request(`${server.url}/test/echo/`, { rawBody: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), headers: { 'content-type': 'application/json' } });
+    const badUtf8 = await request(`${server.url}/test/echo/`, {
+      rawBody: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(badUtf8.status, 400);
   });
 
@@ -202,7 +240,9 @@ describe('HTTP core', () => {
   it('survives a client that disconnects mid-body and one that leaves during an async handler', async () => {
     await new Promise<void>((resolve) => {
       const socket = connect(server.port, '127.0.0.1', () => {
-        socket.write('POST /test/echo/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+        socket.write(
+          'POST /test/echo/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();

@@ -5,13 +5,23 @@
 import assert from 'node:assert/strict';
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createUsers, openTestStores, startGatehouse, TEST_SIGNING_KEY, type GatehouseProcess, type TestUser } from '../support/gatehouse-process.js';
+import {
+  createUsers,
+  openTestStores,
+  startGatehouse,
+  TEST_SIGNING_KEY,
+  type GatehouseProcess,
+  type TestUser,
+} from '../support/gatehouse-process.js';
 import { bearer, request, requestOnNewConnection, type JsonResponse } from '../support/http.js';
 
 const HEADER_SEGMENT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 
 function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** Signs a token the way PyJWT does with the shared key (for tokens "issued elsewhere"). */
@@ -45,8 +55,19 @@ describe('token API (simplejwt wire contract)', () => {
   };
 
   before(async () => {
-    server = await startGatehouse({ workers: 2, env: { GATEHOUSE_ACCESS_LOG: 'true', GATEHOUSE_LOGIN_RATE_BY_USERNAME: '1000/min', GATEHOUSE_LOGIN_RATE_BY_IP: '1000/min' } });
-    [alice, bob, carol] = await createUsers(server.dataDir, [{ username: 'alice' }, { username: 'bob' }, { username: 'carol' }]);
+    server = await startGatehouse({
+      workers: 2,
+      env: {
+        GATEHOUSE_ACCESS_LOG: 'true',
+        GATEHOUSE_LOGIN_RATE_BY_USERNAME: '1000/min',
+        GATEHOUSE_LOGIN_RATE_BY_IP: '1000/min',
+      },
+    });
+    [alice, bob, carol] = await createUsers(server.dataDir, [
+      { username: 'alice' },
+      { username: 'bob' },
+      { username: 'carol' },
+    ]);
   });
   after(() => server.stop());
 
@@ -90,10 +111,19 @@ describe('token API (simplejwt wire contract)', () => {
       [{ username: '', password: 'x' }, '{"username":["This field may not be blank."]}'],
       [{ username: '   ', password: 'x' }, '{"username":["This field may not be blank."]}'],
       [{ username: null, password: 'x' }, '{"username":["This field may not be null."]}'],
-      [{ username: ['a'], password: { b: 1 } }, '{"username":["Not a valid string."],"password":["Not a valid string."]}'],
+      [
+        { username: ['a'], password: { b: 1 } },
+        '{"username":["Not a valid string."],"password":["Not a valid string."]}',
+      ],
       [{ username: true, password: 'x' }, '{"username":["Not a valid string."]}'],
-      [{ username: 'a'.repeat(151), password: 'x' }, '{"username":["Ensure this field has no more than 150 characters."]}'],
-      [{ username: 'alice', password: 'p'.repeat(1025) }, '{"password":["Ensure this field has no more than 1024 characters."]}'],
+      [
+        { username: 'a'.repeat(151), password: 'x' },
+        '{"username":["Ensure this field has no more than 150 characters."]}',
+      ],
+      [
+        { username: 'alice', password: 'p'.repeat(1025) },
+        '{"password":["Ensure this field has no more than 1024 characters."]}',
+      ],
     ];
     for (const [body, expected] of cases) {
       const r = await request(`${server.url}/api/token/`, { body });
@@ -103,8 +133,19 @@ describe('token API (simplejwt wire contract)', () => {
     }
     // Numbers are taken as their decimal text; surrounding whitespace is trimmed; extra fields are ignored.
     const [numeric] = await createUsers(server.dataDir, [{ username: '12345', password: '67890' }]);
-    assert.equal((await request(`${server.url}/api/token/`, { body: { username: 12345, password: 67890, extra: 1 } })).status, 200);
-    assert.equal((await request(`${server.url}/api/token/`, { body: { username: ' 12345 ', password: ` ${numeric!.password} ` } })).status, 200);
+    assert.equal(
+      (await request(`${server.url}/api/token/`, { body: { username: 12345, password: 67890, extra: 1 } }))
+        .status,
+      200,
+    );
+    assert.equal(
+      (
+        await request(`${server.url}/api/token/`, {
+          body: { username: ' 12345 ', password: ` ${numeric!.password} ` },
+        })
+      ).status,
+      200,
+    );
   });
 
   it('refreshes with rotation, blacklisting the presented token', async () => {
@@ -116,37 +157,68 @@ describe('token API (simplejwt wire contract)', () => {
     const access = claimsOf(next.access);
     assert.deepEqual(Object.keys(access), ['token_type', 'exp', 'iat', 'jti', 'user_id']);
     assert.equal(access['user_id'], alice.id);
-    assert.ok(Math.abs((access['iat'] as number) - Date.now() / 1000) < 5, 'a refreshed access token gets iat = now');
+    assert.ok(
+      Math.abs((access['iat'] as number) - Date.now() / 1000) < 5,
+      'a refreshed access token gets iat = now',
+    );
     assert.equal(claimsOf(next.refresh)['token_type'], 'refresh');
     assert.notEqual(claimsOf(next.refresh)['jti'], claimsOf(pair.refresh)['jti']);
     assert.equal((await request(`${server.url}/api/hello/`, { headers: bearer(next.access) })).status, 200);
     // Its successor works…
-    assert.equal((await request(`${server.url}/api/token/refresh/`, { body: { refresh: next.refresh } })).status, 200);
+    assert.equal(
+      (await request(`${server.url}/api/token/refresh/`, { body: { refresh: next.refresh } })).status,
+      200,
+    );
     // …and the presented token is now blacklisted.
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: pair.refresh } }), BLACKLISTED);
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: pair.refresh } }),
+      BLACKLISTED,
+    );
   });
 
   it('revokes the whole family when a rotated token is reused', async () => {
     const first = await pairOf(bob);
-    const second = (await request(`${server.url}/api/token/refresh/`, { body: { refresh: first.refresh } })).body as { refresh: string };
-    const third = (await request(`${server.url}/api/token/refresh/`, { body: { refresh: second.refresh } })).body as { refresh: string };
+    const second = (await request(`${server.url}/api/token/refresh/`, { body: { refresh: first.refresh } }))
+      .body as { refresh: string };
+    const third = (await request(`${server.url}/api/token/refresh/`, { body: { refresh: second.refresh } }))
+      .body as { refresh: string };
     // A replay of the first token: refused, and every descendant is revoked with it.
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: first.refresh } }), BLACKLISTED);
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: third.refresh } }), BLACKLISTED);
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: first.refresh } }),
+      BLACKLISTED,
+    );
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: third.refresh } }),
+      BLACKLISTED,
+    );
     // Other sessions of the same user are untouched.
     const other = await pairOf(bob);
-    assert.equal((await request(`${server.url}/api/token/refresh/`, { body: { refresh: other.refresh } })).status, 200);
+    assert.equal(
+      (await request(`${server.url}/api/token/refresh/`, { body: { refresh: other.refresh } })).status,
+      200,
+    );
   });
 
   it('refuses refresh with bad tokens, access tokens, and for users no longer active', async () => {
     const pair = await pairOf(carol);
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: 'garbage' } }), INVALID);
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: 'garbage' } }),
+      INVALID,
+    );
     assertUnauthorized(
       await request(`${server.url}/api/token/refresh/`, { body: { refresh: pair.access } }),
       '{"detail":"Token has wrong type","code":"token_not_valid"}',
     );
-    const noId = signHs256({ token_type: 'refresh', exp: Math.floor(Date.now() / 1000) + 60, iat: Math.floor(Date.now() / 1000), user_id: carol.id });
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: noId } }), '{"detail":"Token has no id","code":"token_not_valid"}');
+    const noId = signHs256({
+      token_type: 'refresh',
+      exp: Math.floor(Date.now() / 1000) + 60,
+      iat: Math.floor(Date.now() / 1000),
+      user_id: carol.id,
+    });
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: noId } }),
+      '{"detail":"Token has no id","code":"token_not_valid"}',
+    );
     const stores = openTestStores(server.dataDir);
     stores.users.setActive(carol.id, false);
     stores.close();
@@ -166,10 +238,24 @@ describe('token API (simplejwt wire contract)', () => {
       assert.equal(r.status, 200);
       assert.equal(r.text, '{}');
     }
-    assertUnauthorized(await request(`${server.url}/api/token/verify/`, { body: { token: pair.access + 'x' } }), INVALID);
-    const untyped = signHs256({ exp: Math.floor(Date.now() / 1000) + 60, iat: Math.floor(Date.now() / 1000), jti: 'a'.repeat(32), user_id: alice.id });
-    assertUnauthorized(await request(`${server.url}/api/token/verify/`, { body: { token: untyped } }), '{"detail":"Token has no type","code":"token_not_valid"}');
-    assert.equal((await request(`${server.url}/api/token/blacklist/`, { body: { refresh: pair.refresh } })).status, 200);
+    assertUnauthorized(
+      await request(`${server.url}/api/token/verify/`, { body: { token: pair.access + 'x' } }),
+      INVALID,
+    );
+    const untyped = signHs256({
+      exp: Math.floor(Date.now() / 1000) + 60,
+      iat: Math.floor(Date.now() / 1000),
+      jti: 'a'.repeat(32),
+      user_id: alice.id,
+    });
+    assertUnauthorized(
+      await request(`${server.url}/api/token/verify/`, { body: { token: untyped } }),
+      '{"detail":"Token has no type","code":"token_not_valid"}',
+    );
+    assert.equal(
+      (await request(`${server.url}/api/token/blacklist/`, { body: { refresh: pair.refresh } })).status,
+      200,
+    );
     const r = await request(`${server.url}/api/token/verify/`, { body: { token: pair.refresh } });
     assert.equal(r.status, 400);
     assert.equal(r.text, '{"non_field_errors":["Token is blacklisted"]}');
@@ -181,15 +267,33 @@ describe('token API (simplejwt wire contract)', () => {
     const first = await request(`${server.url}/api/token/blacklist/`, { body: { refresh: pair.refresh } });
     assert.equal(first.status, 200);
     assert.equal(first.text, '{}');
-    assertUnauthorized(await request(`${server.url}/api/token/blacklist/`, { body: { refresh: pair.refresh } }), BLACKLISTED);
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: pair.refresh } }), BLACKLISTED);
+    assertUnauthorized(
+      await request(`${server.url}/api/token/blacklist/`, { body: { refresh: pair.refresh } }),
+      BLACKLISTED,
+    );
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: pair.refresh } }),
+      BLACKLISTED,
+    );
     // Blacklisting does not revoke access tokens.
     assert.equal((await request(`${server.url}/api/hello/`, { headers: bearer(pair.access) })).status, 200);
 
     const now = Math.floor(Date.now() / 1000);
-    const foreign = signHs256({ token_type: 'refresh', exp: now + 3600, iat: now, jti: 'f'.repeat(32), user_id: 424242 });
-    assert.equal((await request(`${server.url}/api/token/blacklist/`, { body: { refresh: foreign } })).status, 200);
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: foreign } }), BLACKLISTED);
+    const foreign = signHs256({
+      token_type: 'refresh',
+      exp: now + 3600,
+      iat: now,
+      jti: 'f'.repeat(32),
+      user_id: 424242,
+    });
+    assert.equal(
+      (await request(`${server.url}/api/token/blacklist/`, { body: { refresh: foreign } })).status,
+      200,
+    );
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: foreign } }),
+      BLACKLISTED,
+    );
     assertUnauthorized(
       await request(`${server.url}/api/token/blacklist/`, { body: { refresh: pair.access } }),
       '{"detail":"Token has wrong type","code":"token_not_valid"}',
@@ -207,14 +311,20 @@ describe('token API (simplejwt wire contract)', () => {
       assert.equal((await request(`${server.url}/api/hello/`, { headers: bearer(token) })).status, 200);
     }
     const token = signHs256({ ...base, user_id: alice.id });
-    assert.equal((await request(`${server.url}/api/hello/`, { headers: { authorization: `Bearer    ${token}` } })).status, 200);
+    assert.equal(
+      (await request(`${server.url}/api/hello/`, { headers: { authorization: `Bearer    ${token}` } }))
+        .status,
+      200,
+    );
   });
 
   it('lets exactly one of 50 concurrent refreshes of one token win, across the worker processes', async () => {
     const pair = await pairOf(alice);
     // Separate connections, so the kernel spreads them over both workers' listening sockets.
     const responses = await Promise.all(
-      Array.from({ length: 50 }, () => requestOnNewConnection(`${server.url}/api/token/refresh/`, { body: { refresh: pair.refresh } })),
+      Array.from({ length: 50 }, () =>
+        requestOnNewConnection(`${server.url}/api/token/refresh/`, { body: { refresh: pair.refresh } }),
+      ),
     );
     const wins = responses.filter((r) => r.status === 200);
     assert.equal(wins.length, 1, JSON.stringify(responses.map((r) => r.status)));
@@ -224,7 +334,11 @@ describe('token API (simplejwt wire contract)', () => {
     }
     // The access log shows which worker answered each refresh: both took part.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const pids = new Set(server.logs.filter((l) => l.msg === 'request' && l['path'] === '/api/token/refresh/').map((l) => l['pid']));
+    const pids = new Set(
+      server.logs
+        .filter((l) => l.msg === 'request' && l['path'] === '/api/token/refresh/')
+        .map((l) => l['pid']),
+    );
     assert.equal(pids.size, 2, 'refreshes were answered by both worker processes');
   });
 
@@ -232,14 +346,20 @@ describe('token API (simplejwt wire contract)', () => {
     const [dave] = await createUsers(server.dataDir, [{ username: 'dave' }]);
     const older = await pairOf(dave!);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // tokens carry whole-second iat
-    const r = await request(`${server.url}/api/token/revoke-all/`, { method: 'POST', headers: bearer(older.access) });
+    const r = await request(`${server.url}/api/token/revoke-all/`, {
+      method: 'POST',
+      headers: bearer(older.access),
+    });
     assert.equal(r.status, 200, r.text);
     // Many fresh connections: some land on the other worker, which must refuse at once too.
     for (let i = 0; i < 10; i++) {
       const res = await requestOnNewConnection(`${server.url}/api/hello/`, { headers: bearer(older.access) });
       assert.equal(res.status, 401);
     }
-    assertUnauthorized(await request(`${server.url}/api/token/refresh/`, { body: { refresh: older.refresh } }), BLACKLISTED);
+    assertUnauthorized(
+      await request(`${server.url}/api/token/refresh/`, { body: { refresh: older.refresh } }),
+      BLACKLISTED,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const fresh = await pairOf(dave!);
     assert.equal((await request(`${server.url}/api/hello/`, { headers: bearer(fresh.access) })).status, 200);
@@ -250,7 +370,13 @@ describe('token API (simplejwt wire contract)', () => {
     const iterations = 1000;
     const hash = pbkdf2Sync('django-pw', salt, iterations, 32, 'sha256').toString('base64');
     const stores = openTestStores(server.dataDir);
-    const user = stores.users.create({ username: 'erin', passwordHash: `pbkdf2_sha256$${iterations}$${salt}$${hash}`, isActive: true, isStaff: false, isSuperuser: false });
+    const user = stores.users.create({
+      username: 'erin',
+      passwordHash: `pbkdf2_sha256$${iterations}$${salt}$${hash}`,
+      isActive: true,
+      isStaff: false,
+      isSuperuser: false,
+    });
     stores.close();
     assert.equal((await obtain('erin', 'django-pw')).status, 200);
     const after = openTestStores(server.dataDir);

@@ -19,7 +19,10 @@ export const GATEHOUSE_BIN = join(REPO_ROOT, 'bin', 'gatehouse');
 export const TEST_SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789abcdef';
 
 /** Cheap argon2 parameters so tests spend their time on behaviour, not hashing. */
-export const FAST_PASSWORD_ENV = { GATEHOUSE_PASSWORD_MEMORY_COST: '1024', GATEHOUSE_PASSWORD_TIME_COST: '1' };
+export const FAST_PASSWORD_ENV = {
+  GATEHOUSE_PASSWORD_MEMORY_COST: '1024',
+  GATEHOUSE_PASSWORD_TIME_COST: '1',
+};
 
 export interface StartOptions {
   readonly workers?: number;
@@ -74,7 +77,11 @@ export class GatehouseProcess {
     const seen = this.logs.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.join('\n')}`)),
+        timeoutMs,
+      );
       this.logWaiters.push({
         test,
         resolve: (l) => {
@@ -87,7 +94,8 @@ export class GatehouseProcess {
 
   workerPids(): number[] {
     const pids = new Map<number, number>();
-    for (const l of this.logs) if (l.msg === 'worker ready') pids.set(l['slot'] as number, l['workerPid'] as number);
+    for (const l of this.logs)
+      if (l.msg === 'worker ready') pids.set(l['slot'] as number, l['workerPid'] as number);
     return [...pids.values()];
   }
 
@@ -114,7 +122,17 @@ export async function startGatehouse(options: StartOptions = {}): Promise<Gateho
   const dataDir = options.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    [GATEHOUSE_BIN, 'serve', '--port', '0', '--workers', String(options.workers ?? 2), '--data-dir', dataDir, ...(options.args ?? [])],
+    [
+      GATEHOUSE_BIN,
+      'serve',
+      '--port',
+      '0',
+      '--workers',
+      String(options.workers ?? 2),
+      '--data-dir',
+      dataDir,
+      ...(options.args ?? []),
+    ],
     {
       cwd: REPO_ROOT,
       env: {
@@ -131,7 +149,9 @@ export async function startGatehouse(options: StartOptions = {}): Promise<Gateho
   const started = await Promise.race([
     server.waitForLog((l) => l.msg === 'listening', 30_000),
     server.exited().then((code) => {
-      throw new Error(`gatehouse exited with ${code} before listening: ${server.stderr.join('\n')} ${JSON.stringify(server.logs)}`);
+      throw new Error(
+        `gatehouse exited with ${code} before listening: ${server.stderr.join('\n')} ${JSON.stringify(server.logs)}`,
+      );
     }),
   ]);
   server.port = started['port'] as number;
@@ -159,7 +179,12 @@ export async function createUsers(
   const db = openDatabase(databasePath(dataDir));
   migrate(db);
   const stores = new SqliteStores(db);
-  const hasher = await createPasswordHasher({ memoryCostKiB: 1024, timeCost: 1, parallelism: 1, maxPasswordLength: 1024 });
+  const hasher = await createPasswordHasher({
+    memoryCostKiB: 1024,
+    timeCost: 1,
+    parallelism: 1,
+    maxPasswordLength: 1024,
+  });
   const created: TestUser[] = [];
   for (const u of users) {
     const password = u.password ?? `${u.username}-password`;

@@ -20,7 +20,12 @@ export async function request(
     body = JSON.stringify(init.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, redirect: 'manual' });
+  const response = await fetch(url, {
+    method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+    redirect: 'manual',
+  });
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -67,7 +72,9 @@ export function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 500
         return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()] as [string, string];
       });
       const length = Number(headers.find(([k]) => k === 'content-length')?.[1] ?? 0);
-      const body = Buffer.from(text.slice(split + 4), 'latin1').subarray(0, length).toString('utf8');
+      const body = Buffer.from(text.slice(split + 4), 'latin1')
+        .subarray(0, length)
+        .toString('utf8');
       resolve({ status: Number(statusLine!.split(' ')[1]), head, body, headers });
     };
     socket.on('data', (chunk: Buffer) => {
@@ -105,12 +112,27 @@ export function requestOnNewConnection(
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const headers: Record<string, string> = { ...init.headers, connection: 'close' };
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const req = httpRequest(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false, ...(init.localAddress ? { localAddress: init.localAddress } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      url,
+      {
+        method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers,
+        agent: false,
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

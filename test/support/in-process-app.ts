@@ -28,7 +28,13 @@ export async function startInProcess(
   const dataDir = tempDataDir();
   const config = resolveSigningKey(
     loadConfig({
-      env: { GATEHOUSE_SIGNING_KEY: TEST_SIGNING_KEY, GATEHOUSE_ACCESS_LOG: 'false', GATEHOUSE_LOG_LEVEL: 'silent', ...FAST_PASSWORD_ENV, ...options.env },
+      env: {
+        GATEHOUSE_SIGNING_KEY: TEST_SIGNING_KEY,
+        GATEHOUSE_ACCESS_LOG: 'false',
+        GATEHOUSE_LOG_LEVEL: 'silent',
+        ...FAST_PASSWORD_ENV,
+        ...options.env,
+      },
       flags: { dataDir, port: '0' },
     }),
   ).config;

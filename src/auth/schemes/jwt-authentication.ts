@@ -47,7 +47,8 @@ export function createJwtAuthentication(options: JwtAuthenticationOptions): Auth
     if (!cached.user.isActive) return ERRORS.user_inactive;
     const iat = claims.iat;
     // Revoke-all: every token issued at or before that second is refused (iat has one-second resolution).
-    if (cached.notBefore > 0 && (typeof iat !== 'number' || iat <= cached.notBefore)) return ERRORS.access_token_invalid;
+    if (cached.notBefore > 0 && (typeof iat !== 'number' || iat <= cached.notBefore))
+      return ERRORS.access_token_invalid;
     return { user: cached.user, scheme: 'jwt', token: claims };
   };
 

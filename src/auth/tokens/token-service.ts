@@ -50,7 +50,13 @@ export interface TokenServiceDeps {
 export class TokenService {
   constructor(private readonly deps: TokenServiceDeps) {}
 
-  private payload(type: 'access' | 'refresh', exp: number, iat: number, userId: number, extra: Record<string, unknown> | null): Record<string, unknown> {
+  private payload(
+    type: 'access' | 'refresh',
+    exp: number,
+    iat: number,
+    userId: number,
+    extra: Record<string, unknown> | null,
+  ): Record<string, unknown> {
     const c = this.deps.config;
     const payload: Record<string, unknown> = {};
     payload[c.tokenTypeClaim] = type;
@@ -71,7 +77,14 @@ export class TokenService {
     const refreshPayload = this.payload('refresh', now + c.refreshLifetimeSec, now, userId, null);
     const accessPayload = this.payload('access', now + c.accessLifetimeSec, now, userId, null);
     const jti = refreshPayload[c.jtiClaim] as string;
-    await this.deps.tokens.addOutstanding({ jti, userId, family: jti, parent: null, createdAt: now, expiresAt: now + c.refreshLifetimeSec });
+    await this.deps.tokens.addOutstanding({
+      jti,
+      userId,
+      family: jti,
+      parent: null,
+      createdAt: now,
+      expiresAt: now + c.refreshLifetimeSec,
+    });
     return { refresh: this.deps.signer.sign(refreshPayload), access: this.deps.signer.sign(accessPayload) };
   }
 
@@ -98,18 +111,28 @@ export class TokenService {
     const userId = userIdFromClaim(claims[c.userIdClaim]);
     const user = userId === null ? null : await this.deps.users.lookup(userId);
     if (userId === null || user === null || !user.user.isActive) return ERRORS.no_active_account_for_token;
-    if (user.notBefore > 0 && (typeof claims.iat !== 'number' || claims.iat <= user.notBefore)) return ERRORS.token_invalid;
+    if (user.notBefore > 0 && (typeof claims.iat !== 'number' || claims.iat <= user.notBefore))
+      return ERRORS.token_invalid;
 
     const now = Math.floor(this.deps.now());
     const extra = copyableClaims(claims, c);
-    const access = this.deps.signer.sign(this.payload('access', now + c.accessLifetimeSec, now, userId, extra));
+    const access = this.deps.signer.sign(
+      this.payload('access', now + c.accessLifetimeSec, now, userId, extra),
+    );
     if (!c.rotateRefreshTokens) return { access };
 
     const successor = this.payload('refresh', now + c.refreshLifetimeSec, now, userId, extra);
     const successorJti = successor[c.jtiClaim] as string;
     const outcome = await this.deps.tokens.rotate(
       { jti, userId, expiresAt: claims.exp },
-      { jti: successorJti, userId, family: jti, parent: jti, createdAt: now, expiresAt: now + c.refreshLifetimeSec },
+      {
+        jti: successorJti,
+        userId,
+        family: jti,
+        parent: jti,
+        createdAt: now,
+        expiresAt: now + c.refreshLifetimeSec,
+      },
       { blacklistPresented: c.blacklistAfterRotation, revokeFamilyOnReuse: c.revokeFamilyOnReuse, now },
     );
     if (outcome.kind === 'blacklisted') return ERRORS.token_blacklisted;
@@ -128,7 +151,12 @@ export class TokenService {
     const userId = userIdFromClaim(claims[c.userIdClaim]);
     if (userId !== null) {
       const user = await this.deps.users.lookup(userId);
-      if (user !== null && user.notBefore > 0 && (typeof claims.iat !== 'number' || claims.iat <= user.notBefore)) return ERRORS.token_invalid;
+      if (
+        user !== null &&
+        user.notBefore > 0 &&
+        (typeof claims.iat !== 'number' || claims.iat <= user.notBefore)
+      )
+        return ERRORS.token_invalid;
     }
     return null;
   }
@@ -140,7 +168,12 @@ export class TokenService {
     if (isJwtFailure(claims)) return TOKEN_ERRORS[claims.reason];
     const jti = claims[c.jtiClaim] as string;
     if (await this.deps.tokens.isBlacklisted(jti)) return ERRORS.token_blacklisted;
-    await this.deps.tokens.blacklist(jti, userIdFromClaim(claims[c.userIdClaim]), claims.exp, Math.floor(this.deps.now()));
+    await this.deps.tokens.blacklist(
+      jti,
+      userIdFromClaim(claims[c.userIdClaim]),
+      claims.exp,
+      Math.floor(this.deps.now()),
+    );
     return null;
   }
 
@@ -148,7 +181,10 @@ export class TokenService {
    * Invalidates every token the user holds: refresh tokens are blacklisted in the store, and the user's
    * "not before" time makes every worker refuse access tokens issued up to now on their next request.
    */
-  async revokeAll(userId: number, users: { revokeAllTokens(id: number, epochSec: number): unknown }): Promise<number> {
+  async revokeAll(
+    userId: number,
+    users: { revokeAllTokens(id: number, epochSec: number): unknown },
+  ): Promise<number> {
     const now = Math.floor(this.deps.now());
     await users.revokeAllTokens(userId, now);
     this.deps.publishNotBefore?.(userId, now);
@@ -161,7 +197,16 @@ export class TokenService {
 function copyableClaims(claims: JwtClaims, c: TokenConfig): Record<string, unknown> | null {
   let extra: Record<string, unknown> | null = null;
   for (const key of Object.keys(claims)) {
-    if (key === c.tokenTypeClaim || key === 'exp' || key === 'iat' || key === c.jtiClaim || key === c.userIdClaim || key === 'aud' || key === 'iss') continue;
+    if (
+      key === c.tokenTypeClaim ||
+      key === 'exp' ||
+      key === 'iat' ||
+      key === c.jtiClaim ||
+      key === c.userIdClaim ||
+      key === 'aud' ||
+      key === 'iss'
+    )
+      continue;
     (extra ??= {})[key] = claims[key];
   }
   return extra;

@@ -26,7 +26,8 @@ export const migrateCommand: Command = {
 
 export const flushExpiredTokensCommand: Command = {
   name: 'flush-expired-tokens',
-  summary: 'Delete outstanding and blacklisted token rows whose tokens have expired (simplejwt flushexpiredtokens).',
+  summary:
+    'Delete outstanding and blacklisted token rows whose tokens have expired (simplejwt flushexpiredtokens).',
   usage: '[--data-dir DIR] [--config FILE]',
   help: STORE_OPTIONS_HELP,
   options: STORE_OPTIONS,
@@ -44,7 +45,8 @@ export const flushExpiredTokensCommand: Command = {
 
 const configCheck: Command = {
   name: 'check',
-  summary: 'Validate the configuration (flags, GATEHOUSE_* environment, config file) and print it, secrets hidden.',
+  summary:
+    'Validate the configuration (flags, GATEHOUSE_* environment, config file) and print it, secrets hidden.',
   usage: '[--data-dir DIR] [--config FILE]',
   help: STORE_OPTIONS_HELP,
   options: STORE_OPTIONS,
@@ -54,7 +56,10 @@ const configCheck: Command = {
       const shown = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
       const tokens = shown['tokens'] as Record<string, unknown>;
       tokens['signingKey'] = config.tokens.signingKey === null ? null : '<set>';
-      tokens['verifyingKeys'] = config.tokens.verifyingKeys.map((k) => ({ algorithm: k.algorithm, kid: k.kid ?? null }));
+      tokens['verifyingKeys'] = config.tokens.verifyingKeys.map((k) => ({
+        algorithm: k.algorithm,
+        kid: k.kid ?? null,
+      }));
       for (const key of ['databaseUrl', 'redisUrl']) if (shown[key] !== null) shown[key] = '<set>';
       process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
       return 0;
@@ -82,6 +87,7 @@ const configSettings: Command = {
 
 export const configCommands: CommandGroup = {
   name: 'config',
-  summary: 'Inspect configuration. Precedence: command-line flags > GATEHOUSE_* environment > config file > defaults.',
+  summary:
+    'Inspect configuration. Precedence: command-line flags > GATEHOUSE_* environment > config file > defaults.',
   commands: [configCheck, configSettings],
 };

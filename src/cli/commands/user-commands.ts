@@ -8,7 +8,10 @@ import { configFromCli, STORE_OPTIONS, STORE_OPTIONS_HELP } from '../cli-config.
 import type { Command, CommandGroup, ParsedCommand } from '../command.js';
 import { CliError, readPassword } from '../read-password.js';
 
-async function withStores<T>(parsed: ParsedCommand, work: (stores: Stores, config: Config) => Promise<T>): Promise<T> {
+async function withStores<T>(
+  parsed: ParsedCommand,
+  work: (stores: Stores, config: Config) => Promise<T>,
+): Promise<T> {
   const config = configFromCli(parsed);
   const { stores } = await openStores(config);
   try {
@@ -27,7 +30,8 @@ async function requireUser(stores: Stores, username: string): Promise<UserRecord
 async function newPasswordHash(config: Config): Promise<string> {
   const password = await readPassword();
   if (password.length === 0) throw new CliError('the password is empty');
-  if (isPasswordTooLong(password, config.passwords)) throw new CliError(`the password is longer than ${config.passwords.maxPasswordLength} characters`);
+  if (isPasswordTooLong(password, config.passwords))
+    throw new CliError(`the password is longer than ${config.passwords.maxPasswordLength} characters`);
   const hasher = await createPasswordHasher(config.passwords);
   return hasher.hash(password);
 }
@@ -45,17 +49,24 @@ const create: Command = {
     '  --inactive       create the account disabled',
     STORE_OPTIONS_HELP.split('\n').slice(1).join('\n'),
     '',
-    "Example: printf '%s' \"$PASSWORD\" | gatehouse user create alice",
+    'Example: printf \'%s\' "$PASSWORD" | gatehouse user create alice',
   ].join('\n'),
-  options: { ...STORE_OPTIONS, staff: { type: 'boolean' }, superuser: { type: 'boolean' }, inactive: { type: 'boolean' } },
+  options: {
+    ...STORE_OPTIONS,
+    staff: { type: 'boolean' },
+    superuser: { type: 'boolean' },
+    inactive: { type: 'boolean' },
+  },
   minPositionals: 1,
   maxPositionals: 1,
   run: (parsed) =>
     withStores(parsed, async (stores, config) => {
       const username = parsed.positionals[0]!;
       // Django's username validator: letters, digits and @/./+/-/_ only, at most 150 characters.
-      if (!USERNAME.test(username)) throw new CliError('a username has 1-150 letters, digits and @ . + - _ only');
-      if ((await stores.users.findByUsername(username)) !== null) throw new CliError(`a user named "${username}" already exists`);
+      if (!USERNAME.test(username))
+        throw new CliError('a username has 1-150 letters, digits and @ . + - _ only');
+      if ((await stores.users.findByUsername(username)) !== null)
+        throw new CliError(`a user named "${username}" already exists`);
       const passwordHash = await newPasswordHash(config);
       const user = await stores.users.create({
         username,
@@ -87,7 +98,9 @@ const passwd: Command = {
 function setActive(active: boolean): Command {
   return {
     name: active ? 'activate' : 'deactivate',
-    summary: active ? 'Allow a user to log in again.' : 'Stop a user from logging in; their tokens stop working within 100 ms.',
+    summary: active
+      ? 'Allow a user to log in again.'
+      : 'Stop a user from logging in; their tokens stop working within 100 ms.',
     usage: 'USERNAME [--data-dir DIR] [--config FILE]',
     help: STORE_OPTIONS_HELP,
     options: STORE_OPTIONS,
@@ -114,20 +127,37 @@ const list: Command = {
       if (parsed.values['json'] === true) {
         for (const u of users) {
           process.stdout.write(
-            JSON.stringify({ id: u.id, username: u.username, is_active: u.isActive, is_staff: u.isStaff, is_superuser: u.isSuperuser, date_joined: u.dateJoined, last_login: u.lastLogin }) + '\n',
+            JSON.stringify({
+              id: u.id,
+              username: u.username,
+              is_active: u.isActive,
+              is_staff: u.isStaff,
+              is_superuser: u.isSuperuser,
+              date_joined: u.dateJoined,
+              last_login: u.lastLogin,
+            }) + '\n',
           );
         }
         return;
       }
       const rows = [['ID', 'USERNAME', 'ACTIVE', 'STAFF', 'SUPERUSER', 'LAST LOGIN']];
-      for (const u of users) rows.push([String(u.id), u.username, yes(u.isActive), yes(u.isStaff), yes(u.isSuperuser), u.lastLogin ?? '-']);
+      for (const u of users)
+        rows.push([
+          String(u.id),
+          u.username,
+          yes(u.isActive),
+          yes(u.isStaff),
+          yes(u.isSuperuser),
+          u.lastLogin ?? '-',
+        ]);
       process.stdout.write(table(rows));
     }),
 };
 
 const importUsers: Command = {
   name: 'import',
-  summary: 'Import users from Django: its SQLite database, a CSV export or a JSON export (dumpdata auth.user).',
+  summary:
+    'Import users from Django: its SQLite database, a CSV export or a JSON export (dumpdata auth.user).',
   usage: 'FILE [--format sqlite|csv|json] [--dry-run] [--data-dir DIR] [--config FILE]',
   help: [
     'Password hashes are kept as they are (pbkdf2_sha256 and argon2): each is upgraded to',
@@ -144,7 +174,8 @@ const importUsers: Command = {
   run: (parsed) =>
     withStores(parsed, async (stores) => {
       const format = parsed.values['format'];
-      if (format !== undefined && !['sqlite', 'csv', 'json'].includes(String(format))) throw new CliError('--format is sqlite, csv or json');
+      if (format !== undefined && !['sqlite', 'csv', 'json'].includes(String(format)))
+        throw new CliError('--format is sqlite, csv or json');
       const result = readDjangoUsers(parsed.positionals[0]!, format as DjangoExportFormat | undefined);
       let imported = 0;
       const skipped = [...result.problems];
@@ -169,14 +200,16 @@ const importUsers: Command = {
         imported++;
       }
       for (const line of skipped) process.stderr.write(`skipped: ${line}\n`);
-      process.stdout.write(`${parsed.values['dry-run'] === true ? 'would import' : 'imported'} ${imported} user(s), skipped ${skipped.length}\n`);
+      process.stdout.write(
+        `${parsed.values['dry-run'] === true ? 'would import' : 'imported'} ${imported} user(s), skipped ${skipped.length}\n`,
+      );
       return skipped.length > 0 && imported === 0 ? 1 : 0;
     }),
 };
 
 const revokeTokens: Command = {
   name: 'revoke-tokens',
-  summary: "Invalidate every refresh and access token of a user (running workers refuse them within 100 ms).",
+  summary: 'Invalidate every refresh and access token of a user (running workers refuse them within 100 ms).',
   usage: 'USERNAME [--data-dir DIR] [--config FILE]',
   help: STORE_OPTIONS_HELP,
   options: STORE_OPTIONS,
@@ -200,5 +233,14 @@ const yes = (b: boolean): string => (b ? 'yes' : 'no');
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

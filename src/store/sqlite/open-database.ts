@@ -24,7 +24,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   if (!options.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   let db: Database.Database | null = null;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+    db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      timeout: options.busyTimeoutMs ?? 5000,
+    });
     if (!options.readonly) db.pragma('journal_mode = WAL');
   } catch (error) {
     db?.close();

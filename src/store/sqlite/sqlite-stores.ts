@@ -68,7 +68,9 @@ class SqliteUserStore implements UserStore {
     this.setStaff = db.prepare('UPDATE users SET is_staff = ? WHERE id = ?');
     this.setSuper = db.prepare('UPDATE users SET is_superuser = ? WHERE id = ?');
     this.setLastLogin = db.prepare('UPDATE users SET last_login = ? WHERE id = ?');
-    this.setNotBefore = db.prepare('UPDATE users SET tokens_not_before = max(tokens_not_before, ?) WHERE id = ?');
+    this.setNotBefore = db.prepare(
+      'UPDATE users SET tokens_not_before = max(tokens_not_before, ?) WHERE id = ?',
+    );
     this.blacklistOutstanding = db.prepare(
       `INSERT OR IGNORE INTO blacklisted_tokens (jti, blacklisted_at, expires_at)
        SELECT jti, ?, expires_at FROM outstanding_tokens WHERE user_id = ?`,
@@ -160,7 +162,9 @@ class SqliteTokenStore implements TokenStore {
        VALUES (?, ?, ?, NULL, ?, ?)`,
     );
     this.blacklistedCheck = db.prepare('SELECT 1 AS one FROM blacklisted_tokens WHERE jti = ?');
-    this.insertBlacklist = db.prepare('INSERT OR IGNORE INTO blacklisted_tokens (jti, blacklisted_at, expires_at) VALUES (?, ?, ?)');
+    this.insertBlacklist = db.prepare(
+      'INSERT OR IGNORE INTO blacklisted_tokens (jti, blacklisted_at, expires_at) VALUES (?, ?, ?)',
+    );
     this.outstandingOf = db.prepare('SELECT family, rotated_at FROM outstanding_tokens WHERE jti = ?');
     this.markRotated = db.prepare('UPDATE outstanding_tokens SET rotated_at = ? WHERE jti = ?');
     this.blacklistFamily = db.prepare(
@@ -181,7 +185,13 @@ class SqliteTokenStore implements TokenStore {
       }
       const family = known?.family ?? presented.jti;
       if (known === undefined) {
-        this.insertOutstandingIfMissing.run(presented.jti, presented.userId, family, options.now, presented.expiresAt);
+        this.insertOutstandingIfMissing.run(
+          presented.jti,
+          presented.userId,
+          family,
+          options.now,
+          presented.expiresAt,
+        );
       }
       if (options.blacklistPresented) {
         this.insertBlacklist.run(presented.jti, options.now, presented.expiresAt);
@@ -230,9 +240,13 @@ class SqliteNoteStore implements NoteStore {
   private readonly one: Statement<[number | bigint], Note>;
 
   constructor(db: Database) {
-    this.all = db.prepare('SELECT n.id, n.text, u.username AS owner FROM notes n JOIN users u ON u.id = n.owner_id ORDER BY n.id');
+    this.all = db.prepare(
+      'SELECT n.id, n.text, u.username AS owner FROM notes n JOIN users u ON u.id = n.owner_id ORDER BY n.id',
+    );
     this.insert = db.prepare('INSERT INTO notes (text, owner_id, created_at) VALUES (?, ?, ?)');
-    this.one = db.prepare('SELECT n.id, n.text, u.username AS owner FROM notes n JOIN users u ON u.id = n.owner_id WHERE n.id = ?');
+    this.one = db.prepare(
+      'SELECT n.id, n.text, u.username AS owner FROM notes n JOIN users u ON u.id = n.owner_id WHERE n.id = ?',
+    );
   }
 
   list(): Note[] {
@@ -272,7 +286,9 @@ class SqliteApiKeyStore implements ApiKeyStore {
   private readonly revokeOne: Statement;
 
   constructor(db: Database) {
-    this.insert = db.prepare('INSERT INTO api_keys (key_hash, prefix, user_id, name, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT INTO api_keys (key_hash, prefix, user_id, name, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
     this.byHash = db.prepare('SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL');
     this.byId = db.prepare('SELECT * FROM api_keys WHERE id = ?');
     this.all = db.prepare('SELECT * FROM api_keys ORDER BY id');

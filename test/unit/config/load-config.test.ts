@@ -42,7 +42,10 @@ describe('configuration', () => {
 
   it('lets flags win over the environment and the environment over the file', () => {
     const file = configFile({ port: 7001, host: '0.0.0.0', workers: 3 });
-    const c = loadConfig({ flags: { port: '7003', configFile: file }, env: { GATEHOUSE_PORT: '7002', GATEHOUSE_HOST: '127.0.0.2' } });
+    const c = loadConfig({
+      flags: { port: '7003', configFile: file },
+      env: { GATEHOUSE_PORT: '7002', GATEHOUSE_HOST: '127.0.0.2' },
+    });
     assert.equal(c.port, 7003);
     assert.equal(c.host, '127.0.0.2');
     assert.equal(c.workers, 3);
@@ -78,7 +81,11 @@ describe('configuration', () => {
     const problems = problemsOf(() =>
       loadConfig({
         flags: { configFile: file, workers: '0' },
-        env: { GATEHOUSE_ROTATE_REFRESH_TOKENS: 'maybe', GATEHOUSE_NOT_A_SETTING: '1', GATEHOUSE_TRUSTED_PROXIES: '10.0.0.0/99' },
+        env: {
+          GATEHOUSE_ROTATE_REFRESH_TOKENS: 'maybe',
+          GATEHOUSE_NOT_A_SETTING: '1',
+          GATEHOUSE_TRUSTED_PROXIES: '10.0.0.0/99',
+        },
       }),
     );
     const text = problems.join('\n');
@@ -93,14 +100,28 @@ describe('configuration', () => {
   });
 
   it('refuses a config file that is not a JSON object, or cannot be read', () => {
-    assert.match(problemsOf(() => loadConfig({ flags: { configFile: configFile('{nope') }, env: {} })).join(), /not valid JSON/);
-    assert.match(problemsOf(() => loadConfig({ flags: { configFile: configFile('[1]') }, env: {} })).join(), /JSON object/);
-    assert.match(problemsOf(() => loadConfig({ flags: { configFile: '/nonexistent/gh.json' }, env: {} })).join(), /cannot be read/);
+    assert.match(
+      problemsOf(() => loadConfig({ flags: { configFile: configFile('{nope') }, env: {} })).join(),
+      /not valid JSON/,
+    );
+    assert.match(
+      problemsOf(() => loadConfig({ flags: { configFile: configFile('[1]') }, env: {} })).join(),
+      /JSON object/,
+    );
+    assert.match(
+      problemsOf(() => loadConfig({ flags: { configFile: '/nonexistent/gh.json' }, env: {} })).join(),
+      /cannot be read/,
+    );
   });
 
   it('requires a PEM key for asymmetric algorithms and checks verifying keys', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { GATEHOUSE_ALGORITHM: 'RS256', GATEHOUSE_VERIFYING_KEYS: '[{"algorithm":"HS999"},{"algorithm":"HS256"}, 3]' } }),
+      loadConfig({
+        env: {
+          GATEHOUSE_ALGORITHM: 'RS256',
+          GATEHOUSE_VERIFYING_KEYS: '[{"algorithm":"HS999"},{"algorithm":"HS256"}, 3]',
+        },
+      }),
     );
     const text = problems.join('\n');
     assert.match(text, /signingKeyFile: RS256 needs a PEM private key file/);
@@ -111,10 +132,18 @@ describe('configuration', () => {
 
   it('takes the signing key from the environment or a file, never both', () => {
     const keyFile = configFile('  file-secret-0123456789abcdef0123456789  \n');
-    assert.equal(loadConfig({ env: { GATEHOUSE_SIGNING_KEY: 'env-secret' } }).tokens.signingKey?.secret, 'env-secret');
-    assert.equal(loadConfig({ env: { GATEHOUSE_SIGNING_KEY_FILE: keyFile } }).tokens.signingKey?.secret, 'file-secret-0123456789abcdef0123456789');
+    assert.equal(
+      loadConfig({ env: { GATEHOUSE_SIGNING_KEY: 'env-secret' } }).tokens.signingKey?.secret,
+      'env-secret',
+    );
+    assert.equal(
+      loadConfig({ env: { GATEHOUSE_SIGNING_KEY_FILE: keyFile } }).tokens.signingKey?.secret,
+      'file-secret-0123456789abcdef0123456789',
+    );
     assert.match(
-      problemsOf(() => loadConfig({ env: { GATEHOUSE_SIGNING_KEY: 'x', GATEHOUSE_SIGNING_KEY_FILE: keyFile } })).join(),
+      problemsOf(() =>
+        loadConfig({ env: { GATEHOUSE_SIGNING_KEY: 'x', GATEHOUSE_SIGNING_KEY_FILE: keyFile } }),
+      ).join(),
       /set one of them, not both/,
     );
   });
@@ -132,7 +161,9 @@ describe('configuration', () => {
   });
 
   it('recognises IP addresses and CIDR networks', () => {
-    for (const ok of ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', '0.0.0.0/0']) assert.ok(isValidCidr(ok), ok);
-    for (const bad of ['10.0.0.0/33', '::1/129', 'localhost', '10.0.0.0/8/8', '1.2.3.4/x', '']) assert.ok(!isValidCidr(bad), bad);
+    for (const ok of ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', '0.0.0.0/0'])
+      assert.ok(isValidCidr(ok), ok);
+    for (const bad of ['10.0.0.0/33', '::1/129', 'localhost', '10.0.0.0/8/8', '1.2.3.4/x', ''])
+      assert.ok(!isValidCidr(bad), bad);
   });
 });

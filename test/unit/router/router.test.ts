@@ -46,7 +46,10 @@ describe('router', () => {
   });
 
   it('lists every compiled entry', () => {
-    const patterns = router.entries().map((e) => e.pattern).sort();
+    const patterns = router
+      .entries()
+      .map((e) => e.pattern)
+      .sort();
     assert.deepEqual(patterns, [...new Set(ROUTES.map(([, p]) => p))].sort());
   });
 
