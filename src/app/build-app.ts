@@ -12,6 +12,7 @@ import { platformRoutes } from '../api/platform-routes.js';
 import type { AppServices, LoginThrottle } from '../api/services.js';
 import { tokenRoutes } from '../api/token-views.js';
 import { createPasswordHasher } from '../auth/passwords/index.js';
+import { limitHashingConcurrency } from '../auth/passwords/hashing-queue.js';
 import {
   createSigner,
   createVerifier,
@@ -99,7 +100,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const problems = validateJwtSettings(jwt);
   if (problems.length > 0) throw new Error(`invalid token settings:\n  - ${problems.join('\n  - ')}`);
 
-  const hasher = await createPasswordHasher(config.passwords);
+  const hasher = limitHashingConcurrency(
+    await createPasswordHasher(config.passwords),
+    config.passwordHashingConcurrency,
+  );
   const passwords = metrics === null ? hasher : metrics.instrumentPasswords(hasher);
   // The raw store's watchChanges: wrappers (metrics) need not forward it.
   const watch = options.stores.watchChanges?.bind(options.stores);

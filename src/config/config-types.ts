@@ -88,6 +88,8 @@ export interface Config {
   readonly tokenPruneIntervalSec: number;
   /** nice (0-19) of the libuv pool threads that run argon2; 0 leaves them alone. */
   readonly passwordHashingNice: number;
+  /** Concurrent password hashes per worker (0: unlimited). */
+  readonly passwordHashingConcurrency: number;
   /** Gatekeeper mode (Nginx auth_request); null when off. */
   readonly gatekeeper: GatekeeperConfig | null;
 }

@@ -242,6 +242,7 @@ function buildConfig(
     metricsAllow: get('metricsAllow'),
     tokenPruneIntervalSec: get('tokenPruneInterval'),
     passwordHashingNice: get('passwordHashingNice'),
+    passwordHashingConcurrency: get('passwordHashingConcurrency'),
     gatekeeper: gatekeeperOf(get, rates, problems),
   };
 }

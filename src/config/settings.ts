@@ -143,9 +143,15 @@ export const SETTINGS: readonly SettingSpec[] = [
   setting('passwordTimeCost', p.integer(1, 100), 2, 'argon2id iterations.'),
   setting('passwordParallelism', p.integer(1, 64), 1, 'argon2id lanes.'),
   setting(
+    'passwordHashingConcurrency',
+    p.integer(0, 64),
+    1,
+    'Password hashes one worker runs at once; more wait in line (0: no limit).',
+  ),
+  setting(
     'passwordHashingNice',
     p.integer(0, 19),
-    10,
+    19,
     'nice of the threads that hash passwords, so logins never starve other requests (0: unchanged).',
   ),
   setting('maxPasswordLength', p.integer(8, 65_536), 1024, 'Longer passwords are refused before hashing.'),

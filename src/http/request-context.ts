@@ -31,8 +31,8 @@ export class RequestContext {
   /** Upper-case method as sent. */
   readonly method: string;
   readonly path: string;
-  /** Raw query string without '?'. */
-  readonly query: string;
+  /** Raw query string without '?'; '' unless the route declared `query: true` (or for a redirect). */
+  query: string;
   readonly authorization: string;
   /** How many Authorization header lines the request carried (several are refused). */
   readonly authorizationCount: number;

@@ -236,7 +236,7 @@ export class HttpServer implements PipelineSink {
       this.options.proxyTrust,
       method,
       path,
-      req.getQuery() ?? '',
+      '',
       authorization,
       authorizationCount,
       bodyless ? '' : req.getHeader('content-type'),
@@ -253,7 +253,8 @@ export class HttpServer implements PipelineSink {
     const entry = match.entry;
     if (entry === null) {
       if (match.redirect !== null) {
-        const location = ctx.query === '' ? match.redirect : `${match.redirect}?${ctx.query}`;
+        const query = req.getQuery() ?? '';
+        const location = query === '' ? match.redirect : `${match.redirect}?${query}`;
         writeEmpty(ctx, 301, BARE_HEADERS, ['Location', location], this.closing);
       } else writeError(ctx, ERRORS.not_found, BARE_HEADERS, null, null, this.closing);
       return this.done(ctx, null);
@@ -289,6 +290,7 @@ export class HttpServer implements PipelineSink {
     if (target === TARGET_HANDLER && route.readsBody && (declared > 0 || ctx.transferEncoding !== '')) {
       ctx.bodyCollector = new BodyCollector(res, this.options.maxBodyBytes);
     }
+    if (route.readsQuery) ctx.query = req.getQuery() ?? '';
     if (route.requestHeaders !== null) ctx.headers = copyDeclaredHeaders(req, route.requestHeaders);
 
     this.runPipeline(ctx, route);

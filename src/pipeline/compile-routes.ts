@@ -33,6 +33,8 @@ export interface CompiledRoute {
   readonly readsBody: boolean;
   /** Headers to copy for this route (its schemes' and its own), or null: most routes copy none. */
   readonly requestHeaders: readonly string[] | null;
+  /** Whether ctx.query is filled (RouteDefinition.query). */
+  readonly readsQuery: boolean;
   /** The OPTIONS answer (DRF SimpleMetadata, as the contract records it), encoded once. */
   readonly optionsBody: string;
   readonly definition: RouteDefinition;
@@ -123,6 +125,7 @@ function compileRoute(
     handler: def.handler,
     readsBody: def.body ?? (method === 'POST' || method === 'PUT' || method === 'PATCH'),
     requestHeaders: requestHeaders.size > 0 ? Object.freeze([...requestHeaders]) : null,
+    readsQuery: def.query === true,
     optionsBody: JSON.stringify({
       name: def.name ?? defaultRouteName(def.path),
       description: def.description ?? '',

@@ -41,6 +41,11 @@ export interface RouteDefinition {
    * request; the route's schemes add theirs).
    */
   readonly headers?: readonly string[];
+  /**
+   * Whether the handler reads the query string (`ctx.query`). Off by default: like headers, it has to be copied
+   * before uWS frees the request, and the example and token APIs never read it.
+   */
+  readonly query?: boolean;
   /** Whether the handler reads a JSON body (default: true for POST, PUT and PATCH). */
   readonly body?: boolean;
   /** OpenAPI: a short summary and the JSON schema of the request body and success response, when known. */

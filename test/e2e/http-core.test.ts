@@ -69,7 +69,14 @@ describe('HTTP core', () => {
           method: 'GET',
           path: '/test/items/:id/',
           authentication: [],
-          handler: (ctx) => json(200, { id: ctx.params[0] }),
+          handler: (ctx) => json(200, { id: ctx.params[0], query: ctx.query }),
+        }),
+        defineRoute({
+          method: 'GET',
+          path: '/test/search/',
+          authentication: [],
+          query: true,
+          handler: (ctx) => json(200, { query: ctx.query }),
         }),
       ],
     });
@@ -95,9 +102,15 @@ describe('HTTP core', () => {
   });
 
   it('matches route parameters', async () => {
-    const r = await request(`${server.url}/test/items/a%2Fb/`);
+    const r = await request(`${server.url}/test/items/a%2Fb/?x=1`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { id: 'a/b' });
+    assert.deepEqual(
+      r.body,
+      { id: 'a/b', query: '' },
+      'the query string is copied only for routes that declare it',
+    );
+    const search = await request(`${server.url}/test/search/?q=gate&page=2`);
+    assert.deepEqual(search.body, { query: 'q=gate&page=2' });
   });
 
   it('answers 405 with the route Allow after the pipeline', async () => {
