@@ -100,7 +100,6 @@ export const ERRORS = {
   /** DRF's AuthenticationFailed default, for custom schemes (authenticationFailed() gives another message). */
   authentication_failed: spec(401, { detail: 'Incorrect authentication credentials.' }, true),
   permission_denied: spec(403, { detail: 'You do not have permission to perform this action.' }),
-  metrics_forbidden: spec(403, { detail: 'You do not have permission to perform this action.' }),
   invalid_utf8: spec(400, { detail: 'JSON parse error - the body is not valid UTF-8' }),
   /** RFC 9112 §6.3: more than one Content-Length is invalid framing; the connection is closed after this answer. */
   repeated_content_length: spec(400, {

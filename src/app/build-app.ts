@@ -105,7 +105,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     config.passwordHashingConcurrency,
   );
   const passwords = metrics === null ? hasher : metrics.instrumentPasswords(hasher);
-  // The raw store's watchChanges: wrappers (metrics) need not forward it.
   const watch = options.stores.watchChanges?.bind(options.stores);
   const userCache = new UserCache(stores.users, () => stores.changeCounter(), shared.revocations, {
     maxAgeMs: config.userCacheMaxAgeMs,

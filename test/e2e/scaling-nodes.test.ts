@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { issueApiKey } from '../../src/auth/api-keys/api-key.js';
 import { createPasswordHasher } from '../../src/auth/passwords/index.js';
 import { openPostgresStores } from '../../src/store/postgres/open-postgres.js';
 import {
@@ -114,11 +115,12 @@ describe('two nodes sharing PostgreSQL and Redis', { skip }, () => {
       GATEHOUSE_LOGIN_RATE_BY_USERNAME: '1000/min',
       GATEHOUSE_LOGIN_RATE_BY_IP: '1000/min',
       GATEHOUSE_REDIS_TIMEOUT: '500ms',
+      GATEHOUSE_AUTHENTICATION_SCHEMES: 'jwt,apikey',
     };
     // Started one after the other: the second also finds the schema already migrated.
     nodeA = await startGatehouse({ workers: 2, env });
     nodeB = await startGatehouse({ workers: 2, env });
-    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
     users = new Map((await createPgUsers(databaseUrl, names)).map((u) => [u.username, u]));
   });
 
@@ -270,6 +272,38 @@ describe('two nodes sharing PostgreSQL and Redis', { skip }, () => {
         'the deactivation to reach the node',
         REVOCATION_BOUND_MS,
       );
+    }
+  });
+
+  it('refuses on every node an API key revoked by another process', async () => {
+    const { stores } = await openPostgresStores({ url: databaseUrl, poolSize: 1, createLogger: null });
+    try {
+      const { key, record } = await issueApiKey(stores.apiKeys, users.get('grace')!.id, 'ci');
+      const auth = { authorization: `Token ${key}` };
+      // Many connections per node, so the key is cached in every worker before it is revoked.
+      for (const node of [nodeA, nodeB]) {
+        for (let i = 0; i < 12; i++) {
+          const r = await requestOnNewConnection(`${node.url}/api/me/`, { headers: auth });
+          assert.equal(r.status, 200, r.text);
+        }
+      }
+      await stores.apiKeys.revoke(record.id, new Date().toISOString());
+      for (const node of [nodeA, nodeB]) {
+        await eventually(
+          async () => {
+            const answers = await Promise.all(
+              Array.from({ length: 12 }, () =>
+                requestOnNewConnection(`${node.url}/api/me/`, { headers: auth }),
+              ),
+            );
+            return answers.every((r) => r.status === 401 && r.text === '{"detail":"Invalid token."}');
+          },
+          'the key revocation to reach every worker of the node',
+          REVOCATION_BOUND_MS,
+        );
+      }
+    } finally {
+      await stores.close();
     }
   });
 

@@ -82,6 +82,8 @@ export class GatehouseProcess {
           reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.join('\n')}`)),
         timeoutMs,
       );
+      // A server that exits first settles the caller through exited(); this timer must not hold the test open.
+      timer.unref();
       this.logWaiters.push({
         test,
         resolve: (l) => {

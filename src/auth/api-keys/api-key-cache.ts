@@ -4,6 +4,7 @@
  *  - a change committed by any other process (`gatehouse apikey revoke`, another worker) bumps SQLite's
  *    data_version, which a timer polls every `pollMs` (default 100 ms) to drop the whole cache, so a revoked
  *    key stops working within about 100 ms;
+ *  - stores without a change counter (PostgreSQL) announce key changes, which call clear() (builtin-schemes.ts);
  *  - changes made by this process call clear().
  * Unknown keys are not cached: a flood of random keys would only evict good entries, and the miss is one
  * indexed read of the hash.

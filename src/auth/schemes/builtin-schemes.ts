@@ -34,6 +34,11 @@ export function createBuiltinSchemes(options: BuiltinSchemeOptions): BuiltinSche
   const { config, stores } = options;
   const apiKeys = new ApiKeyCache(stores.apiKeys, () => stores.changeCounter());
   apiKeys.start();
+  // Stores without a change counter (PostgreSQL) announce changes instead: a key revoked on any node, or any
+  // gap in the announcements, drops this worker's cached keys.
+  const unwatch = stores.watchChanges?.((change) => {
+    if (change.kind !== 'user') apiKeys.clear();
+  });
   const list: AuthenticationScheme[] = [
     createJwtAuthentication({
       verifier: options.accessVerifier,
@@ -47,6 +52,9 @@ export function createBuiltinSchemes(options: BuiltinSchemeOptions): BuiltinSche
   return {
     schemes: new Map(list.map((s) => [s.name, s])),
     apiKeys,
-    close: () => apiKeys.stop(),
+    close: () => {
+      apiKeys.stop();
+      unwatch?.();
+    },
   };
 }
