@@ -39,7 +39,7 @@ export function createJwtAuthentication(options: JwtAuthenticationOptions): Auth
   const { verifier, users, userIdClaim } = options;
   const headerTypes = new Set(options.headerTypes);
   // "Bearer " prefixes checked with startsWith before falling back to a split: the common header costs one
-  // comparison and one substring.
+  // comparison, two character scans and one substring, no regular expression.
   const prefixes = options.headerTypes.map((t) => t + ' ');
 
   const fromCached = (claims: JwtClaims, cached: CachedUser | null): Credentials | ErrorSpec => {
@@ -59,21 +59,33 @@ export function createJwtAuthentication(options: JwtAuthenticationOptions): Auth
       const header = ctx.authorization;
       if (header === '') return null;
       let token: string | null = null;
+      let split = false;
       for (let i = 0; i < prefixes.length; i++) {
         const prefix = prefixes[i]!;
-        if (header.startsWith(prefix) && !WHITESPACE.test(header.slice(prefix.length))) {
+        // The common header: "Bearer <token>" with no space or tab after the prefix, taken without a split.
+        // Any other whitespace (\v, \f) makes the token fail verification, and the failure path below then
+        // splits like Python to give simplejwt's answer.
+        if (
+          header.startsWith(prefix) &&
+          header.indexOf(' ', prefix.length) < 0 &&
+          header.indexOf('\t', prefix.length) < 0
+        ) {
           token = header.slice(prefix.length);
           break;
         }
       }
       if (token === null) {
+        split = true;
         const parts = header.trim().split(WHITESPACE);
         if (parts.length === 0 || parts[0] === '' || !headerTypes.has(parts[0]!)) return null;
         if (parts.length !== 2) return ERRORS.bad_authorization_header;
         token = parts[1]!;
       }
       const claims = verifier.verify(token);
-      if (isJwtFailure(claims)) return ACCESS_ERRORS[claims.reason];
+      if (isJwtFailure(claims)) {
+        if (!split && header.trim().split(WHITESPACE).length !== 2) return ERRORS.bad_authorization_header;
+        return ACCESS_ERRORS[claims.reason];
+      }
       const userId = userIdFromClaim(claims[userIdClaim]);
       if (userId === null) return ERRORS.token_no_user_id;
       const cached = users.lookup(userId);
