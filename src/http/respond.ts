@@ -97,7 +97,8 @@ export function writeJson(
 ): void {
   const res = ctx.res;
   ctx.status = status;
-  res.writeStatus(STATUS_LINES[status] ?? statusLine(status));
+  // uWS writes "200 OK" itself when no status was written: one call into uWS fewer for most answers.
+  if (status !== 200) res.writeStatus(STATUS_LINES[status] ?? statusLine(status));
   res.writeHeader('Content-Type', headers.json);
   res.writeHeader('X-Request-Id', ctx.requestId);
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
