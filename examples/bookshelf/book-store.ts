@@ -28,6 +28,24 @@ const toBook = (row: BookRow): Book => ({
   owner: row.owner,
 });
 
+/**
+ * Every worker opens the file at the same moment on the first start. Switching a database to WAL needs a lock
+ * that SQLite does not wait for (the busy timeout does not apply), so a worker that loses the race retries
+ * for a moment; once one has switched, the mode is stored in the file and the others find it set.
+ */
+function switchToWal(db: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
 export class BookStore {
   private readonly all;
   private readonly one;
@@ -36,9 +54,8 @@ export class BookStore {
   private readonly remove;
 
   constructor(dataDir: string) {
-    const db = new Database(join(dataDir, 'bookshelf.sqlite3'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
+    const db = new Database(join(dataDir, 'bookshelf.sqlite3'), { timeout: 5000 });
+    switchToWal(db);
     db.exec(
       'CREATE TABLE IF NOT EXISTS books (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, owner_id INTEGER NOT NULL, owner TEXT NOT NULL)',
     );
