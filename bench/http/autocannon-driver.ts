@@ -12,41 +12,10 @@
  * count as non-2xx.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { autocannon, type AutocannonRequest, type AutocannonResult } from './autocannon-api.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { GENERATOR_TIMEOUT_SEC, type LoadJob } from './load-generator.js';
 
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number, body: string | Buffer) => void;
-}
-
-interface AutocannonResult {
-  requests: { total: number };
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-
-interface Tracker {
-  on(
-    event: 'response',
-    listener: (client: unknown, status: number, bytes: number, responseTimeMs: number) => void,
-  ): void;
-}
-
-type Autocannon = (
-  options: Record<string, unknown>,
-  done: (error: Error | null, result: AutocannonResult) => void,
-) => Tracker;
-
-// autocannon is CommonJS without typings in this tree.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob;
 const REFRESH_IN_BODY = /"refresh":"([^"]+)"/;
 

@@ -10,45 +10,34 @@
  * third 401 in a row (more than one worker refusing). The polling costs about a millisecond per request,
  * which bounds the resolution. Prints a Markdown table with its conditions. Not a pass/fail test.
  */
-import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import { createPasswordHasher } from '../../src/auth/passwords/index.js';
 import { openPostgresStores } from '../../src/store/postgres/open-postgres.js';
-import { startGatehouse, type GatehouseProcess } from '../../test/support/gatehouse-process.js';
+import {
+  addUsers,
+  startGatehouse,
+  type GatehouseProcess,
+  type TestUser,
+} from '../../test/support/gatehouse-process.js';
 import { requestOnNewConnection } from '../../test/support/http.js';
 import { startPostgres } from '../../test/support/postgres-server.js';
 import { startRedis } from '../../test/support/redis-server.js';
 import { RedisLink } from '../../src/store/redis/redis-link.js';
 import { RevocationBus } from '../../src/store/redis/revocation-bus.js';
+import { machine, numberOptions } from './ratio-harness.js';
 
-const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '20' } } });
-const trials = Number(args.trials);
-const PASSWORD = 'revocation-bench-password';
+const { trials } = numberOptions({ trials: 20 });
 
-async function createUsers(url: string, prefix: string, count: number): Promise<string[]> {
+/** `count` users named `<prefix><i>` in the shared database, with their passwords. */
+async function createUsers(url: string, prefix: string, count: number): Promise<TestUser[]> {
   const { stores } = await openPostgresStores({ url, poolSize: 2, createLogger: null });
-  const hasher = await createPasswordHasher({
-    memoryCostKiB: 1024,
-    timeCost: 1,
-    parallelism: 1,
-    maxPasswordLength: 1024,
-  });
-  const hash = await hasher.hash(PASSWORD);
-  const names: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const username = `${prefix}${i}`;
-    await stores.users.create({
-      username,
-      passwordHash: hash,
-      isActive: true,
-      isStaff: false,
-      isSuperuser: false,
-    });
-    names.push(username);
+  try {
+    return await addUsers(
+      stores.users,
+      Array.from({ length: count }, (_, i) => ({ username: `${prefix}${i}` })),
+    );
+  } finally {
+    await stores.close();
   }
-  await stores.close();
-  return names;
 }
 
 interface Trial {
@@ -56,9 +45,9 @@ interface Trial {
   readonly thirdRefusalMs: number;
 }
 
-async function trial(a: GatehouseProcess, b: GatehouseProcess, username: string): Promise<Trial> {
+async function trial(a: GatehouseProcess, b: GatehouseProcess, user: TestUser): Promise<Trial> {
   const login = await requestOnNewConnection(`${a.url}/api/token/`, {
-    body: { username, password: PASSWORD },
+    body: { username: user.username, password: user.password },
   });
   const { access } = JSON.parse(login.text) as { access: string };
   const auth = { authorization: `Bearer ${access}` };
@@ -187,7 +176,7 @@ async function main(): Promise<void> {
       const b = await startGatehouse({ workers: 2, env });
       nodes.push(b);
       const results: Trial[] = [];
-      for (const username of users) results.push(await trial(a, b, username));
+      for (const user of users) results.push(await trial(a, b, user));
       const first = results.map((r) => r.firstRefusalMs);
       const third = results.map((r) => r.thirdRefusalMs);
       rows.push(
@@ -201,7 +190,7 @@ async function main(): Promise<void> {
     await Promise.all([redis.stop(), postgres.stop()]);
   }
   console.log(
-    `Revoke-all on node A → refusal on node B (${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}, ` +
+    `Revoke-all on node A → refusal on node B (${machine()}, ` +
       `2 nodes × 2 workers, PostgreSQL and Redis on the same machine; ms from A's answer)\n`,
   );
   console.log(
