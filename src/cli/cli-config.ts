@@ -8,11 +8,13 @@ export const STORE_OPTIONS = {
   config: { type: 'string' },
 } as const;
 
-export const STORE_OPTIONS_HELP = [
-  'Options:',
+/** The help lines of STORE_OPTIONS, for a command's help that lists its own options above them. */
+export const STORE_OPTION_LINES = [
   '  --data-dir DIR   data directory (env GATEHOUSE_DATA_DIR, default ./var)',
   '  --config FILE    JSON config file (env GATEHOUSE_CONFIG)',
 ].join('\n');
+
+export const STORE_OPTIONS_HELP = ['Options:', STORE_OPTION_LINES].join('\n');
 
 export function configFromCli(parsed: ParsedCommand, extraFlags: Record<string, string> = {}): Config {
   const flags: Record<string, string> = { ...extraFlags };

@@ -4,28 +4,11 @@
  * every running worker within about 100 ms (their key caches follow the database's change counter).
  */
 import { issueApiKey } from '../../auth/api-keys/api-key.js';
-import type { Config } from '../../config/config-types.js';
-import { openStores } from '../../store/open-stores.js';
-import type { Stores } from '../../store/types.js';
-import { configFromCli, STORE_OPTIONS, STORE_OPTIONS_HELP } from '../cli-config.js';
-import type { Command, CommandGroup, ParsedCommand } from '../command.js';
+import { STORE_OPTION_LINES, STORE_OPTIONS, STORE_OPTIONS_HELP } from '../cli-config.js';
+import type { Command, CommandGroup } from '../command.js';
 import { CliError } from '../read-password.js';
-import { table } from './user-commands.js';
-
-const STORE_OPTION_LINES = STORE_OPTIONS_HELP.split('\n').slice(1).join('\n');
-
-async function withStores<T>(
-  parsed: ParsedCommand,
-  work: (stores: Stores, config: Config) => Promise<T>,
-): Promise<T> {
-  const config = configFromCli(parsed);
-  const { stores } = await openStores(config);
-  try {
-    return await work(stores, config);
-  } finally {
-    await stores.close();
-  }
-}
+import { table } from '../table.js';
+import { requireUser, withStores } from '../with-stores.js';
 
 const create: Command = {
   name: 'create',
@@ -46,9 +29,7 @@ const create: Command = {
   maxPositionals: 1,
   run: (parsed) =>
     withStores(parsed, async (stores) => {
-      const username = parsed.positionals[0]!;
-      const user = await stores.users.findByUsername(username);
-      if (user === null) throw new CliError(`no user named "${username}"`);
+      const user = await requireUser(stores, parsed.positionals[0]!);
       const name =
         typeof parsed.values['name'] === 'string' && parsed.values['name'] !== ''
           ? parsed.values['name']
@@ -75,12 +56,10 @@ const list: Command = {
   options: { ...STORE_OPTIONS, user: { type: 'string' }, json: { type: 'boolean' } },
   run: (parsed) =>
     withStores(parsed, async (stores) => {
-      let userId: number | null = null;
-      if (typeof parsed.values['user'] === 'string') {
-        const user = await stores.users.findByUsername(parsed.values['user']);
-        if (user === null) throw new CliError(`no user named "${parsed.values['user']}"`);
-        userId = user.id;
-      }
+      const userId =
+        typeof parsed.values['user'] === 'string'
+          ? (await requireUser(stores, parsed.values['user'])).id
+          : null;
       const keys = await stores.apiKeys.list(userId);
       const names = new Map<number, string>();
       for (const key of keys) {

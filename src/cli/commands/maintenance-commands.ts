@@ -4,6 +4,7 @@ import { SETTINGS } from '../../config/settings.js';
 import { openStores } from '../../store/open-stores.js';
 import { configFromCli, STORE_OPTIONS, STORE_OPTIONS_HELP } from '../cli-config.js';
 import type { Command, CommandGroup } from '../command.js';
+import { withStores } from '../with-stores.js';
 
 export const migrateCommand: Command = {
   name: 'migrate',
@@ -31,16 +32,11 @@ export const flushExpiredTokensCommand: Command = {
   usage: '[--data-dir DIR] [--config FILE]',
   help: STORE_OPTIONS_HELP,
   options: STORE_OPTIONS,
-  async run(parsed) {
-    const config = configFromCli(parsed);
-    const { stores } = await openStores(config);
-    try {
+  run: (parsed) =>
+    withStores(parsed, async (stores) => {
       const removed = await stores.tokens.pruneExpired(Math.floor(Date.now() / 1000));
       process.stdout.write(`removed ${removed} expired token row(s)\n`);
-    } finally {
-      await stores.close();
-    }
-  },
+    }),
 };
 
 const configCheck: Command = {

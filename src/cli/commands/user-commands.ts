@@ -1,31 +1,13 @@
 /** `gatehouse user …`: create, passwd, activate, deactivate, list, import, revoke-tokens. */
 import { createPasswordHasher, isPasswordTooLong } from '../../auth/passwords/index.js';
 import type { Config } from '../../config/config-types.js';
-import { openStores } from '../../store/open-stores.js';
 import { readDjangoUsers, type DjangoExportFormat } from '../../store/import/django-users.js';
 import type { Stores, UserRecord } from '../../store/types.js';
-import { configFromCli, STORE_OPTIONS, STORE_OPTIONS_HELP } from '../cli-config.js';
-import type { Command, CommandGroup, ParsedCommand } from '../command.js';
+import { STORE_OPTION_LINES, STORE_OPTIONS, STORE_OPTIONS_HELP } from '../cli-config.js';
+import type { Command, CommandGroup } from '../command.js';
 import { CliError, readPassword } from '../read-password.js';
-
-async function withStores<T>(
-  parsed: ParsedCommand,
-  work: (stores: Stores, config: Config) => Promise<T>,
-): Promise<T> {
-  const config = configFromCli(parsed);
-  const { stores } = await openStores(config);
-  try {
-    return await work(stores, config);
-  } finally {
-    await stores.close();
-  }
-}
-
-async function requireUser(stores: Stores, username: string): Promise<UserRecord> {
-  const user = await stores.users.findByUsername(username);
-  if (user === null) throw new CliError(`no user named "${username}"`);
-  return user;
-}
+import { table } from '../table.js';
+import { requireUser, withStores } from '../with-stores.js';
 
 async function newPasswordHash(config: Config): Promise<string> {
   const password = await readPassword();
@@ -47,7 +29,7 @@ const create: Command = {
     '  --staff          may use staff-only routes (is_staff)',
     '  --superuser      is_superuser',
     '  --inactive       create the account disabled',
-    STORE_OPTIONS_HELP.split('\n').slice(1).join('\n'),
+    STORE_OPTION_LINES,
     '',
     'Example: printf \'%s\' "$PASSWORD" | gatehouse user create alice',
   ].join('\n'),
@@ -79,41 +61,48 @@ const create: Command = {
     }),
 };
 
-const passwd: Command = {
-  name: 'passwd',
-  summary: "Set a user's password (stdin, or a prompt on a terminal).",
-  usage: 'USERNAME [--data-dir DIR] [--config FILE]',
-  help: STORE_OPTIONS_HELP,
-  options: STORE_OPTIONS,
-  minPositionals: 1,
-  maxPositionals: 1,
-  run: (parsed) =>
-    withStores(parsed, async (stores, config) => {
-      const user = await requireUser(stores, parsed.positionals[0]!);
-      await stores.users.setPasswordHash(user.id, await newPasswordHash(config));
-      process.stdout.write(`password of ${user.username} changed\n`);
-    }),
-};
-
-function setActive(active: boolean): Command {
+/** A command whose only argument names an existing user; `act` changes it and returns the line to print. */
+function userCommand(
+  name: string,
+  summary: string,
+  act: (stores: Stores, user: UserRecord, config: Config) => Promise<string>,
+): Command {
   return {
-    name: active ? 'activate' : 'deactivate',
-    summary: active
-      ? 'Allow a user to log in again.'
-      : 'Stop a user from logging in; their tokens stop working within 100 ms.',
+    name,
+    summary,
     usage: 'USERNAME [--data-dir DIR] [--config FILE]',
     help: STORE_OPTIONS_HELP,
     options: STORE_OPTIONS,
     minPositionals: 1,
     maxPositionals: 1,
     run: (parsed) =>
-      withStores(parsed, async (stores) => {
+      withStores(parsed, async (stores, config) => {
         const user = await requireUser(stores, parsed.positionals[0]!);
-        await stores.users.setActive(user.id, active);
-        process.stdout.write(`${user.username} ${active ? 'activated' : 'deactivated'}\n`);
+        process.stdout.write(`${await act(stores, user, config)}\n`);
       }),
   };
 }
+
+const passwd = userCommand(
+  'passwd',
+  "Set a user's password (stdin, or a prompt on a terminal).",
+  async (stores, user, config) => {
+    await stores.users.setPasswordHash(user.id, await newPasswordHash(config));
+    return `password of ${user.username} changed`;
+  },
+);
+
+const setActive = (active: boolean): Command =>
+  userCommand(
+    active ? 'activate' : 'deactivate',
+    active
+      ? 'Allow a user to log in again.'
+      : 'Stop a user from logging in; their tokens stop working within 100 ms.',
+    async (stores, user) => {
+      await stores.users.setActive(user.id, active);
+      return `${user.username} ${active ? 'activated' : 'deactivated'}`;
+    },
+  );
 
 const list: Command = {
   name: 'list',
@@ -207,21 +196,14 @@ const importUsers: Command = {
     }),
 };
 
-const revokeTokens: Command = {
-  name: 'revoke-tokens',
-  summary: 'Invalidate every refresh and access token of a user (running workers refuse them within 100 ms).',
-  usage: 'USERNAME [--data-dir DIR] [--config FILE]',
-  help: STORE_OPTIONS_HELP,
-  options: STORE_OPTIONS,
-  minPositionals: 1,
-  maxPositionals: 1,
-  run: (parsed) =>
-    withStores(parsed, async (stores) => {
-      const user = await requireUser(stores, parsed.positionals[0]!);
-      await stores.users.revokeAllTokens(user.id, Math.floor(Date.now() / 1000));
-      process.stdout.write(`every token of ${user.username} issued until now is revoked\n`);
-    }),
-};
+const revokeTokens = userCommand(
+  'revoke-tokens',
+  'Invalidate every refresh and access token of a user (running workers refuse them within 100 ms).',
+  async (stores, user) => {
+    await stores.users.revokeAllTokens(user.id, Math.floor(Date.now() / 1000));
+    return `every token of ${user.username} issued until now is revoked`;
+  },
+);
 
 export const userCommands: CommandGroup = {
   name: 'user',
@@ -230,17 +212,3 @@ export const userCommands: CommandGroup = {
 };
 
 const yes = (b: boolean): string => (b ? 'yes' : 'no');
-
-export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, i) => cell.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
-}
