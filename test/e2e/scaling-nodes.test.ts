@@ -9,9 +9,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { issueApiKey } from '../../src/auth/api-keys/api-key.js';
-import { createPasswordHasher } from '../../src/auth/passwords/index.js';
 import { openPostgresStores } from '../../src/store/postgres/open-postgres.js';
 import {
+  addUsers,
   cleanEnv,
   GATEHOUSE_BIN,
   startGatehouse,
@@ -38,26 +38,11 @@ const REVOCATION_BOUND_MS = 5_000;
 
 async function createPgUsers(url: string, names: readonly string[]): Promise<TestUser[]> {
   const { stores } = await openPostgresStores({ url, poolSize: 2, createLogger: null });
-  const hasher = await createPasswordHasher({
-    memoryCostKiB: 1024,
-    timeCost: 1,
-    parallelism: 1,
-    maxPasswordLength: 1024,
-  });
   try {
-    const users: TestUser[] = [];
-    for (const username of names) {
-      const password = `${username}-password`;
-      const record = await stores.users.create({
-        username,
-        passwordHash: await hasher.hash(password),
-        isActive: true,
-        isStaff: false,
-        isSuperuser: false,
-      });
-      users.push({ id: record.id, username, password });
-    }
-    return users;
+    return await addUsers(
+      stores.users,
+      names.map((username) => ({ username })),
+    );
   } finally {
     await stores.close();
   }

@@ -13,6 +13,7 @@ import { createPasswordHasher } from '../../src/auth/passwords/index.js';
 import { migrate } from '../../src/store/sqlite/migrations.js';
 import { databasePath, openDatabase } from '../../src/store/sqlite/open-database.js';
 import { SqliteStores } from '../../src/store/sqlite/sqlite-stores.js';
+import type { UserStore } from '../../src/store/types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const GATEHOUSE_BIN = join(REPO_ROOT, 'bin', 'gatehouse');
@@ -173,14 +174,31 @@ export interface TestUser {
   readonly password: string;
 }
 
+export interface NewTestUser {
+  readonly username: string;
+  /** Default: `<username>-password`. */
+  readonly password?: string;
+  readonly isStaff?: boolean;
+  readonly isActive?: boolean;
+}
+
 /** Creates users directly in the server's SQLite file, as `gatehouse user create` would. */
-export async function createUsers(
-  dataDir: string,
-  users: readonly { username: string; password?: string; isStaff?: boolean; isActive?: boolean }[],
-): Promise<TestUser[]> {
+export async function createUsers(dataDir: string, users: readonly NewTestUser[]): Promise<TestUser[]> {
   const db = openDatabase(databasePath(dataDir));
   migrate(db);
   const stores = new SqliteStores(db);
+  try {
+    return await addUsers(stores.users, users);
+  } finally {
+    stores.close();
+  }
+}
+
+/**
+ * Creates users in any user store (SQLite or PostgreSQL), their passwords hashed with the cheap argon2
+ * parameters of FAST_PASSWORD_ENV (a hash keeps its parameters, so the server verifies it as it is).
+ */
+export async function addUsers(store: UserStore, users: readonly NewTestUser[]): Promise<TestUser[]> {
   const hasher = await createPasswordHasher({
     memoryCostKiB: 1024,
     timeCost: 1,
@@ -190,7 +208,7 @@ export async function createUsers(
   const created: TestUser[] = [];
   for (const u of users) {
     const password = u.password ?? `${u.username}-password`;
-    const record = stores.users.create({
+    const record = await store.create({
       username: u.username,
       passwordHash: await hasher.hash(password),
       isActive: u.isActive ?? true,
@@ -199,7 +217,6 @@ export async function createUsers(
     });
     created.push({ id: record.id, username: record.username, password });
   }
-  stores.close();
   return created;
 }
 

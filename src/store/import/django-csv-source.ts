@@ -1,19 +1,9 @@
 import { parseCsv } from './csv.js';
 import { DjangoImportError } from './django-user-source.js';
 import type { SourceRow } from './django-user-source.js';
-import type { RawDjangoUser } from './imported-user.js';
+import { DJANGO_USER_COLUMNS, REQUIRED_DJANGO_USER_COLUMNS, type RawDjangoUser } from './imported-user.js';
 
-const KNOWN_COLUMNS = new Set([
-  'id',
-  'username',
-  'password',
-  'is_active',
-  'is_staff',
-  'is_superuser',
-  'date_joined',
-  'last_login',
-]);
-const REQUIRED_COLUMNS = ['username', 'password'];
+const KNOWN_COLUMNS = new Set<string>(DJANGO_USER_COLUMNS);
 
 /**
  * Reads a CSV export whose header row names at least `username` and `password` (any order, any case; other
@@ -34,7 +24,7 @@ export function readDjangoCsv(text: string, path: string): SourceRow[] {
       throw new DjangoImportError(`the header row of ${path} names "${name}" twice`);
     seen.add(name);
   }
-  const missing = REQUIRED_COLUMNS.filter((c) => !seen.has(c));
+  const missing = REQUIRED_DJANGO_USER_COLUMNS.filter((c) => !seen.has(c));
   if (missing.length > 0) {
     throw new DjangoImportError(`the header row of ${path} lacks the column(s) ${missing.join(', ')}`);
   }

@@ -1,20 +1,7 @@
 import Database from 'better-sqlite3';
 import { DjangoImportError } from './django-user-source.js';
 import type { SourceRow } from './django-user-source.js';
-import type { RawDjangoUser } from './imported-user.js';
-
-/** The auth_user columns Gatehouse needs (django/contrib/auth/models.py); names, email etc. are not imported. */
-const WANTED_COLUMNS = [
-  'id',
-  'username',
-  'password',
-  'is_active',
-  'is_staff',
-  'is_superuser',
-  'date_joined',
-  'last_login',
-] as const;
-const REQUIRED_COLUMNS = ['username', 'password'];
+import { DJANGO_USER_COLUMNS, REQUIRED_DJANGO_USER_COLUMNS, type RawDjangoUser } from './imported-user.js';
 
 /**
  * Reads `auth_user` from a Django SQLite database, opened read-only so that the Django deployment's file is
@@ -45,11 +32,11 @@ export function readDjangoSqlite(path: string): SourceRow[] {
         `${path} has no auth_user table (a project with a custom AUTH_USER_MODEL keeps users elsewhere)`,
       );
     }
-    const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
+    const missing = REQUIRED_DJANGO_USER_COLUMNS.filter((c) => !columns.has(c));
     if (missing.length > 0)
       throw new DjangoImportError(`auth_user in ${path} lacks the column(s) ${missing.join(', ')}`);
 
-    const selected = WANTED_COLUMNS.filter((c) => columns.has(c));
+    const selected = DJANGO_USER_COLUMNS.filter((c) => columns.has(c));
     const order = columns.has('id') ? ' ORDER BY "id"' : '';
     const statement = db.prepare(
       `SELECT ${selected.map((c) => `"${c}"`).join(', ')} FROM "auth_user"${order}`,

@@ -31,6 +31,21 @@ export interface RawDjangoUser {
   readonly last_login?: unknown;
 }
 
+/** The auth_user columns an import reads (django/contrib/auth/models.py); names, email etc. are left out. */
+export const DJANGO_USER_COLUMNS: readonly (keyof RawDjangoUser)[] = [
+  'id',
+  'username',
+  'password',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'date_joined',
+  'last_login',
+];
+
+/** An export without these columns cannot be imported at all. */
+export const REQUIRED_DJANGO_USER_COLUMNS: readonly (keyof RawDjangoUser)[] = ['username', 'password'];
+
 export type UserCheck =
   | { readonly user: ImportedUser; readonly problems: null }
   | { readonly user: null; readonly problems: string[] };

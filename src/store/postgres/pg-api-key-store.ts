@@ -3,27 +3,10 @@
  * caches of other workers and nodes can drop a revoked key (change-listener.ts).
  */
 import type pg from 'pg';
+import { toApiKey, type ApiKeyRow } from '../sql-rows.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../types.js';
 import { CHANGE_CHANNEL } from './change-listener.js';
 import { run, statement } from './pg-pool.js';
-
-interface ApiKeyRow {
-  id: number;
-  prefix: string;
-  user_id: number;
-  name: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
-  id: row.id,
-  prefix: row.prefix,
-  userId: row.user_id,
-  name: row.name,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-});
 
 const COLUMNS = 'id, prefix, user_id, name, created_at, revoked_at';
 

@@ -4,33 +4,10 @@
  * worker of every node when (and only if) the change commits: see change-listener.ts.
  */
 import type pg from 'pg';
+import { toUser, type UserRow } from '../sql-rows.js';
 import type { NewUser, UserRecord, UserStore } from '../types.js';
 import { CHANGE_CHANNEL } from './change-listener.js';
 import { run, statement } from './pg-pool.js';
-
-interface UserRow {
-  id: number;
-  username: string;
-  password: string;
-  is_active: boolean;
-  is_staff: boolean;
-  is_superuser: boolean;
-  date_joined: string;
-  last_login: string | null;
-  tokens_not_before: number;
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  username: row.username,
-  passwordHash: row.password,
-  isActive: row.is_active,
-  isStaff: row.is_staff,
-  isSuperuser: row.is_superuser,
-  dateJoined: row.date_joined,
-  lastLogin: row.last_login,
-  tokensNotBefore: row.tokens_not_before,
-});
 
 /** `WITH changed AS (<update … RETURNING id>) SELECT pg_notify(…) FROM changed`: the update and its notice, atomically. */
 const notifying = (update: string): string =>

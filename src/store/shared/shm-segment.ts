@@ -105,6 +105,45 @@ export function destroySegment(name: string): void {
   shm.destroy(name);
 }
 
+export interface OwnedSegment {
+  readonly name: string;
+  /** Objects of dead supervisors removed before this one was created (for the start-up log). */
+  readonly sweptStale: readonly string[];
+  /** Unlinks the object (also run when the process exits). Workers keep their mappings. Idempotent. */
+  destroy(): void;
+}
+
+/**
+ * The supervisor's side of a region: sweeps the objects dead supervisors left, creates the object, lets
+ * `initialise` write its header, then drops the creator's mapping (the supervisor makes no decisions; workers
+ * map the object themselves). The object is unlinked by destroy() or, failing that, when the process exits.
+ */
+export function createOwnedSegment(
+  kind: string,
+  byteLength: number,
+  prefix: string | undefined,
+  initialise: (buffer: ArrayBuffer) => void,
+): OwnedSegment {
+  const sweptStale = sweepStaleSegments(prefix);
+  const { name, buffer } = createSegment(kind, byteLength, prefix);
+  try {
+    initialise(buffer);
+  } catch (error) {
+    destroySegment(name);
+    throw error;
+  }
+  releaseSegment(name);
+  let destroyed = false;
+  const destroy = (): void => {
+    if (destroyed) return;
+    destroyed = true;
+    process.removeListener('exit', destroy);
+    destroySegment(name);
+  };
+  process.once('exit', destroy);
+  return { name, sweptStale, destroy };
+}
+
 /**
  * Unlinks the objects left by supervisors of this prefix that are no longer running (killed with SIGKILL, or a
  * crashed host process). Returns their names for the start-up log. Caveat: the pid is read in this process's

@@ -29,14 +29,7 @@
  * the not-before that makes the slot visible; a compaction is written to the inactive table and published by
  * one store, after the floor). The next writer or a waiting reader takes the lock over and evens the sequence.
  */
-import {
-  createSegment,
-  destroySegment,
-  isValidSegmentName,
-  attachSegment,
-  releaseSegment,
-  sweepStaleSegments,
-} from './shm-segment.js';
+import { attachSegment, createOwnedSegment, isValidSegmentName, releaseSegment } from './shm-segment.js';
 import { acquireContended, DEFAULT_LOCK_POLICY, type LockPolicy } from './spin-lock.js';
 
 const MAGIC = 0x47485256; // 'GHRV'
@@ -93,27 +86,19 @@ export interface UserRevocationRegion {
 
 /** Creates the map's object (in the supervisor). Load the database's recent revocations with attach + setNotBefore. */
 export function createUserRevocationRegion(options: UserRevocationRegionOptions): UserRevocationRegion {
-  const sweptStale = sweepStaleSegments(options.namePrefix);
   const capacity = checkedCapacity(options.capacity ?? DEFAULT_REVOCATION_CAPACITY);
+  const retentionSec = checkedRetention(options.retentionSec);
   const byteLength = bytesFor(capacity);
-  const { name, buffer } = createSegment('revocations', byteLength, options.namePrefix);
-  initialise(buffer, capacity, checkedRetention(options.retentionSec));
-  releaseSegment(name);
+  const segment = createOwnedSegment('revocations', byteLength, options.namePrefix, (buffer) =>
+    initialise(buffer, capacity, retentionSec),
+  );
   const descriptor: UserRevocationDescriptor = Object.freeze({
     kind: 'gatehouse-revocations',
     version: VERSION,
-    name,
+    name: segment.name,
     byteLength,
   });
-  let destroyed = false;
-  const destroy = (): void => {
-    if (destroyed) return;
-    destroyed = true;
-    process.removeListener('exit', destroy);
-    destroySegment(name);
-  };
-  process.once('exit', destroy);
-  return { descriptor, sweptStale, destroy };
+  return { descriptor, sweptStale: segment.sweptStale, destroy: segment.destroy };
 }
 
 export function attachUserRevocations(descriptor: unknown, options: AttachOptions = {}): UserRevocationMap {

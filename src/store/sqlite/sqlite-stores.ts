@@ -17,30 +17,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../types.js';
-
-interface UserRow {
-  id: number;
-  username: string;
-  password: string;
-  is_active: number;
-  is_staff: number;
-  is_superuser: number;
-  date_joined: string;
-  last_login: string | null;
-  tokens_not_before: number;
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  username: row.username,
-  passwordHash: row.password,
-  isActive: row.is_active === 1,
-  isStaff: row.is_staff === 1,
-  isSuperuser: row.is_superuser === 1,
-  dateJoined: row.date_joined,
-  lastLogin: row.last_login,
-  tokensNotBefore: row.tokens_not_before,
-});
+import { toApiKey, toUser, type ApiKeyRow, type UserRow } from '../sql-rows.js';
 
 class SqliteUserStore implements UserStore {
   private readonly byId: Statement<[number], UserRow>;
@@ -258,24 +235,6 @@ class SqliteNoteStore implements NoteStore {
     return this.one.get(info.lastInsertRowid)!;
   }
 }
-
-interface ApiKeyRow {
-  id: number;
-  prefix: string;
-  user_id: number;
-  name: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
-  id: row.id,
-  prefix: row.prefix,
-  userId: row.user_id,
-  name: row.name,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-});
 
 class SqliteApiKeyStore implements ApiKeyStore {
   private readonly insert: Statement;

@@ -33,11 +33,9 @@ import type { WindowTable } from './window-table.js';
 import { acquireContended, DEFAULT_LOCK_POLICY, type LockPolicy } from '../shared/spin-lock.js';
 import {
   attachSegment,
-  createSegment,
-  destroySegment,
+  createOwnedSegment,
   isValidSegmentName,
   releaseSegment,
-  sweepStaleSegments,
 } from '../shared/shm-segment.js';
 
 export interface ThrottleRegionOptions {
@@ -85,28 +83,19 @@ export function createShmThrottleRegion(
   rules: readonly ThrottleRule[],
   options: ShmThrottleRegionOptions = {},
 ): ShmThrottleRegion {
-  const sweptStale = sweepStaleSegments(options.namePrefix);
   const specs = tableSpecsFor(rules, capacityChooser(options));
   const layout = computeRegionLayout(specs);
-  const { name, buffer } = createSegment('throttle', layout.byteLength, options.namePrefix);
-  writeHeader(buffer, layout);
-  releaseSegment(name); // the supervisor makes no decisions; workers map it themselves
+  const segment = createOwnedSegment('throttle', layout.byteLength, options.namePrefix, (buffer) =>
+    writeHeader(buffer, layout),
+  );
   const descriptor: ShmThrottleDescriptor = Object.freeze({
     kind: 'gatehouse-throttle',
     version: REGION_VERSION,
-    name,
+    name: segment.name,
     byteLength: layout.byteLength,
     tables: specs,
   });
-  let destroyed = false;
-  const destroy = (): void => {
-    if (destroyed) return;
-    destroyed = true;
-    process.removeListener('exit', destroy);
-    destroySegment(name);
-  };
-  process.once('exit', destroy);
-  return { descriptor, sweptStale, destroy };
+  return { descriptor, sweptStale: segment.sweptStale, destroy: segment.destroy };
 }
 
 /** Maps the region described by `descriptor` (parsed JSON from the supervisor) and returns a store over it. */
