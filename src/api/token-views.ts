@@ -5,7 +5,7 @@
  */
 import { ERRORS, type ErrorSpec } from '../errors.js';
 import type { RequestContext } from '../http/request-context.js';
-import { defineRoute, type RouteDefinition } from '../pipeline/define-route.js';
+import { defineRoute, type FieldMetadata, type RouteDefinition } from '../pipeline/define-route.js';
 import { rawJson } from '../pipeline/replies.js';
 import type { Reply } from '../pipeline/types.js';
 import { validateCharFields, type CharFieldSpec } from './serializer.js';
@@ -85,6 +85,7 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       description:
         'Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.',
       handler: obtain,
+      actions: { POST: { username: writable('Username'), password: writable('Password') } },
       openapi: {
         summary: 'Obtain an access and refresh token pair',
         // The login-abuse throttle (loginRateByUsername / loginRateByIp) answers 429.
@@ -101,6 +102,7 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       description:
         'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.',
       handler: refresh,
+      actions: { POST: { refresh: writable('Refresh'), access: readOnly('Access') } },
       openapi: {
         summary: 'Refresh (and rotate) a refresh token',
         requestBody: stringFields(['refresh']),
@@ -115,6 +117,7 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       description:
         "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
       handler: verify,
+      actions: { POST: { token: writable('Token') } },
       openapi: {
         summary: 'Verify a token',
         requestBody: stringFields(['token']),
@@ -129,6 +132,7 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       description:
         'Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.',
       handler: blacklist,
+      actions: { POST: { refresh: writable('Refresh') } },
       openapi: {
         summary: 'Blacklist a refresh token',
         requestBody: stringFields(['refresh']),
@@ -136,6 +140,15 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
       },
     }),
   ];
+}
+
+/** simplejwt's serializer fields as DRF's OPTIONS describes them: a required input, or an output. */
+function writable(label: string): FieldMetadata {
+  return { type: 'string', required: true, read_only: false, label };
+}
+
+function readOnly(label: string): FieldMetadata {
+  return { type: 'string', required: false, read_only: true, label };
 }
 
 function stringFields(names: string[], required: string[] = names): Record<string, unknown> {

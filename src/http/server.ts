@@ -38,6 +38,7 @@ import { uws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_li
 const TARGET_HANDLER = 0;
 const TARGET_OPTIONS = 1;
 const TARGET_NOT_ALLOWED = 2;
+const REDIRECT_CONTENT_TYPE = 'text/html; charset=utf-8';
 
 export interface RequestObserver {
   /** Called once per answered request, after the response was written (metrics, access log). */
@@ -255,7 +256,14 @@ export class HttpServer implements PipelineSink {
       if (match.redirect !== null) {
         const query = req.getQuery() ?? '';
         const location = query === '' ? match.redirect : `${match.redirect}?${query}`;
-        writeEmpty(ctx, 301, BARE_HEADERS, ['Location', location], this.closing);
+        // Django's redirect carries an (empty) HTML body's media type; clients written for it see the same.
+        writeEmpty(
+          ctx,
+          301,
+          BARE_HEADERS,
+          ['Content-Type', REDIRECT_CONTENT_TYPE, 'Location', location],
+          this.closing,
+        );
       } else writeError(ctx, ERRORS.not_found, BARE_HEADERS, null, null, this.closing);
       return this.done(ctx, null);
     }

@@ -131,6 +131,7 @@ function compileRoute(
       description: def.description ?? '',
       renders: ['application/json'],
       parses: ['application/json'],
+      ...(def.actions === undefined ? {} : { actions: def.actions }),
     }),
     definition: def,
   });

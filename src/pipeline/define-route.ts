@@ -20,12 +20,27 @@ import type { AuthenticationScheme, Handler, Permission } from './types.js';
 export type ThrottleSpec =
   'anon' | 'user' | { readonly scope: string; readonly key?: (ctx: RequestContext) => string | null };
 
+/** One field as DRF's SimpleMetadata describes it (keys in DRF's order). */
+export interface FieldMetadata {
+  readonly type: 'string';
+  readonly required: boolean;
+  readonly read_only: boolean;
+  readonly label: string;
+}
+
 export interface RouteDefinition {
   readonly method: HttpMethod | readonly HttpMethod[];
   readonly path: string;
   /** The name DRF would derive from the view class (shown by OPTIONS and in the OpenAPI document). */
   readonly name?: string;
   readonly description?: string;
+  /**
+   * The `actions` member of the OPTIONS answer: for each method that takes a body, its fields as DRF's
+   * SimpleMetadata describes a serializer's (simplejwt's token views show theirs). Absent for routes without
+   * a serializer, as in DRF. Shown to everyone: DRF omits a method the requester may not use, and the routes
+   * that declare actions (the token views) have no permission.
+   */
+  readonly actions?: Readonly<Record<string, Readonly<Record<string, FieldMetadata>>>>;
   /** Scheme names ('jwt', 'basic', 'apikey', or a registered custom one) or scheme objects; [] for none. */
   readonly authentication?: readonly (string | AuthenticationScheme)[];
   readonly permission?: Permission;

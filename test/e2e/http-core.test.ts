@@ -139,12 +139,20 @@ describe('HTTP core', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('allow'), 'POST, OPTIONS');
     const body = r.body as Record<string, unknown>;
-    assert.deepEqual(Object.keys(body), ['name', 'description', 'renders', 'parses']);
+    // DRF's SimpleMetadata adds the serializer's fields ("actions") for a view that has one, as simplejwt's do.
+    assert.deepEqual(Object.keys(body), ['name', 'description', 'renders', 'parses', 'actions']);
     assert.equal(body['name'], 'Token Obtain Pair');
     assert.deepEqual(body['renders'], ['application/json']);
     assert.deepEqual(body['parses'], ['application/json']);
+    assert.deepEqual(body['actions'], {
+      POST: {
+        username: { type: 'string', required: true, read_only: false, label: 'Username' },
+        password: { type: 'string', required: true, read_only: false, label: 'Password' },
+      },
+    });
     const notes = await request(`${server.url}/api/notes/`, { method: 'OPTIONS' });
     assert.equal(notes.headers.get('allow'), 'GET, POST, HEAD, OPTIONS');
+    assert.deepEqual(Object.keys(notes.body as object), ['name', 'description', 'renders', 'parses']);
   });
 
   it('refuses an Accept header that excludes JSON with 406', async () => {
