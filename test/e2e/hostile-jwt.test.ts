@@ -386,7 +386,8 @@ describe('hostile JWTs and Authorization headers (HS256, audience and issuer con
       // ---- claims ----
       { name: 'no exp', authorization: bearer(forge({ exp: undefined })), status: 401, body: NO_EXP },
       { name: 'no jti', authorization: bearer(forge({ jti: undefined })), status: 401, body: NO_ID },
-      { name: 'empty jti', authorization: bearer(forge({ jti: '' })), status: 401, body: NO_ID },
+      { name: 'null jti', authorization: bearer(forge({ jti: null })), status: 401, body: NO_ID },
+      { name: 'jti an object', authorization: bearer(forge({ jti: { id: 1 } })), status: 401, body: NO_ID },
       {
         name: 'no token_type',
         authorization: bearer(forge({ token_type: undefined })),
@@ -461,6 +462,42 @@ describe('hostile JWTs and Authorization headers (HS256, audience and issuer con
         authorization: bearer(forge({ user_id: 'alice' })),
         status: 401,
         body: NO_USER_ID,
+      },
+      {
+        name: 'user_id a decimal with a fraction as text',
+        authorization: bearer(forge({ user_id: '1.0' })),
+        status: 401,
+        body: NO_USER_ID,
+      },
+      {
+        name: 'user_id a list',
+        authorization: bearer(forge({ user_id: [1] })),
+        status: 401,
+        body: NO_USER_ID,
+      },
+      {
+        name: 'user_id null',
+        authorization: bearer(forge({ user_id: null })),
+        status: 401,
+        body: USER_NOT_FOUND,
+      },
+      {
+        name: 'user_id zero',
+        authorization: bearer(forge({ user_id: 0 })),
+        status: 401,
+        body: USER_NOT_FOUND,
+      },
+      {
+        name: 'user_id negative',
+        authorization: bearer(forge({ user_id: '-3' })),
+        status: 401,
+        body: USER_NOT_FOUND,
+      },
+      {
+        name: 'user_id beyond any id',
+        authorization: bearer(forge({ user_id: 1e300 })),
+        status: 401,
+        body: USER_NOT_FOUND,
       },
       {
         name: 'user_id of nobody',

@@ -48,6 +48,7 @@ export interface JwtSettings {
 export type JwtClaims = Record<string, unknown> & {
   readonly exp: number;
   readonly iat?: number;
-  readonly jti: string;
+  /** Under the default claim name; a string or a finite number (simplejwt asks only that it be there). */
+  readonly jti: string | number;
   readonly ok?: never;
 };

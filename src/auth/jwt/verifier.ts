@@ -176,8 +176,11 @@ class JwtVerifier implements Verifier {
     if (this.issuer !== null && payload['iss'] !== this.issuer) return INVALID;
     // simplejwt's Token.verify, in its order.
     if (payload['exp'] === undefined) return NO_EXP;
+    // simplejwt only asks that the claim be there; its stores then use it as text. A string or a number is
+    // kept (a number as its decimal text, see jtiText); null, true or an object is "no id" here, where the
+    // reference accepts an access token with one and crashes on a refresh token with null.
     const jti = payload[this.jtiClaim];
-    if (typeof jti !== 'string' || jti.length === 0) return NO_JTI;
+    if (typeof jti !== 'string' && !(typeof jti === 'number' && Number.isFinite(jti))) return NO_JTI;
     const tokenType = payload[this.tokenTypeClaim];
     // Gatehouse requires a token type even where simplejwt's UntypedToken does not (the verify endpoint).
     if (tokenType === undefined) return NO_TYPE;

@@ -14,7 +14,7 @@ import type { Credentials, RequestContext } from '../../http/request-context.js'
 import type { AuthenticationScheme, MaybePromise } from '../../pipeline/types.js';
 import { isJwtFailure, type JwtClaims, type JwtFailureReason, type Verifier } from '../jwt/index.js';
 import type { CachedUser, UserCache } from '../user-cache.js';
-import { userIdFromClaim } from '../user-id.js';
+import { NO_SUCH_USER, userIdFromClaim } from '../user-id.js';
 
 const ACCESS_ERRORS: Readonly<Record<JwtFailureReason, ErrorSpec>> = {
   invalid: ERRORS.access_token_invalid,
@@ -88,6 +88,7 @@ export function createJwtAuthentication(options: JwtAuthenticationOptions): Auth
       }
       const userId = userIdFromClaim(claims[userIdClaim]);
       if (userId === null) return ERRORS.token_no_user_id;
+      if (userId === NO_SUCH_USER) return ERRORS.user_not_found;
       const cached = users.lookup(userId);
       if (cached instanceof Promise) return cached.then((c) => fromCached(claims, c));
       return fromCached(claims, cached);

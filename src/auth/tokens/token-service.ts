@@ -12,7 +12,7 @@ import type { TokenStore } from '../../store/types.js';
 import type { JwtClaims, JwtFailureReason, Signer, Verifier } from '../jwt/index.js';
 import { isJwtFailure } from '../jwt/index.js';
 import type { UserCache } from '../user-cache.js';
-import { userIdFromClaim } from '../user-id.js';
+import { NO_SUCH_USER, userIdFromClaim } from '../user-id.js';
 
 export interface TokenPair {
   readonly refresh: string;
@@ -76,7 +76,7 @@ export class TokenService {
     const now = Math.floor(this.deps.now());
     const refreshPayload = this.payload('refresh', now + c.refreshLifetimeSec, now, userId, null);
     const accessPayload = this.payload('access', now + c.accessLifetimeSec, now, userId, null);
-    const jti = refreshPayload[c.jtiClaim] as string;
+    const jti = jtiText(refreshPayload[c.jtiClaim]);
     await this.deps.tokens.addOutstanding({
       jti,
       userId,
@@ -97,7 +97,7 @@ export class TokenService {
     const c = this.deps.config;
     const claims = this.deps.refreshVerifier.verify(token);
     if (isJwtFailure(claims)) return TOKEN_ERRORS[claims.reason];
-    const jti = claims[c.jtiClaim] as string;
+    const jti = jtiText(claims[c.jtiClaim]);
     if (await this.deps.tokens.isBlacklisted(jti)) {
       // Presenting a consumed token again may be a replay by a thief: the store revokes its family then.
       const now = Math.floor(this.deps.now());
@@ -109,7 +109,7 @@ export class TokenService {
       return ERRORS.token_blacklisted;
     }
     const userId = userIdFromClaim(claims[c.userIdClaim]);
-    const user = userId === null ? null : await this.deps.users.lookup(userId);
+    const user = userId === null || userId === NO_SUCH_USER ? null : await this.deps.users.lookup(userId);
     if (userId === null || user === null || !user.user.isActive) return ERRORS.no_active_account_for_token;
     if (user.notBefore > 0 && (typeof claims.iat !== 'number' || claims.iat <= user.notBefore))
       return ERRORS.token_invalid;
@@ -122,7 +122,7 @@ export class TokenService {
     if (!c.rotateRefreshTokens) return { access };
 
     const successor = this.payload('refresh', now + c.refreshLifetimeSec, now, userId, extra);
-    const successorJti = successor[c.jtiClaim] as string;
+    const successorJti = jtiText(successor[c.jtiClaim]);
     const outcome = await this.deps.tokens.rotate(
       { jti, userId, expiresAt: claims.exp },
       {
@@ -144,12 +144,12 @@ export class TokenService {
     const c = this.deps.config;
     const claims = this.deps.anyTypeVerifier.verify(token);
     if (isJwtFailure(claims)) return TOKEN_ERRORS[claims.reason];
-    if (c.blacklistAfterRotation && (await this.deps.tokens.isBlacklisted(claims[c.jtiClaim] as string))) {
+    if (c.blacklistAfterRotation && (await this.deps.tokens.isBlacklisted(jtiText(claims[c.jtiClaim])))) {
       return ERRORS.token_blacklisted_on_verify;
     }
     // Beyond simplejwt: tokens of a user who revoked all their tokens no longer verify.
     const userId = userIdFromClaim(claims[c.userIdClaim]);
-    if (userId !== null) {
+    if (userId !== null && userId !== NO_SUCH_USER) {
       const user = await this.deps.users.lookup(userId);
       if (
         user !== null &&
@@ -166,11 +166,12 @@ export class TokenService {
     const c = this.deps.config;
     const claims = this.deps.refreshVerifier.verify(token);
     if (isJwtFailure(claims)) return TOKEN_ERRORS[claims.reason];
-    const jti = claims[c.jtiClaim] as string;
+    const jti = jtiText(claims[c.jtiClaim]);
     if (await this.deps.tokens.isBlacklisted(jti)) return ERRORS.token_blacklisted;
+    const userId = userIdFromClaim(claims[c.userIdClaim]);
     await this.deps.tokens.blacklist(
       jti,
-      userIdFromClaim(claims[c.userIdClaim]),
+      userId === NO_SUCH_USER ? null : userId,
       claims.exp,
       Math.floor(this.deps.now()),
     );
@@ -191,6 +192,11 @@ export class TokenService {
     this.deps.users.invalidate(userId);
     return now;
   }
+}
+
+/** The jti as the stores keep it: the verifier let through only a string or a finite number. */
+function jtiText(jti: unknown): string {
+  return typeof jti === 'string' ? jti : String(jti);
 }
 
 /** simplejwt's no_copy_claims: everything but token_type, exp, iat and jti is carried into derived tokens. */
