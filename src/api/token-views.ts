@@ -3,25 +3,25 @@
  * They authenticate nobody (authentication_classes = ()), but their 401s still carry simplejwt's
  * `WWW-Authenticate: Bearer realm="api"` (TokenViewBase.get_authenticate_header).
  */
+import { isPasswordTooLong } from '../auth/passwords/index.js';
 import { ERRORS, type ErrorSpec } from '../errors.js';
 import type { RequestContext } from '../http/request-context.js';
 import { defineRoute, type FieldMetadata, type RouteDefinition } from '../pipeline/define-route.js';
 import { rawJson } from '../pipeline/replies.js';
 import type { Reply } from '../pipeline/types.js';
+import { exceedsCodePoints } from '../text/code-points.js';
 import { validateCharFields, type CharFieldSpec } from './serializer.js';
 import type { AppServices } from './services.js';
 
-/** Django's username max_length. Longer input is refused before any lookup or hashing. */
+/** Django's username max_length: no account has a longer name. */
 const USERNAME_MAX_LENGTH = 150;
 const EMPTY_OBJECT: Reply = Object.freeze({ status: 200, body: '{}' });
 
 export function tokenRoutes(services: AppServices): RouteDefinition[] {
   const { config, passwords, tokens, stores, loginThrottle } = services;
   const challenge = `${config.tokens.authHeaderTypes[0] ?? 'Bearer'} realm="api"`;
-  const credentialsFields: CharFieldSpec[] = [
-    { name: 'username', maxLength: USERNAME_MAX_LENGTH },
-    { name: 'password', maxLength: config.passwords.maxPasswordLength },
-  ];
+  // simplejwt's serializer puts no length limit on either field: an over-long value is a failed login.
+  const credentialsFields: CharFieldSpec[] = [{ name: 'username' }, { name: 'password' }];
   const refreshField: CharFieldSpec[] = [{ name: 'refresh' }];
   const tokenField: CharFieldSpec[] = [{ name: 'token' }];
 
@@ -29,6 +29,11 @@ export function tokenRoutes(services: AppServices): RouteDefinition[] {
     const validated = validateCharFields(ctx.body!, credentialsFields);
     if (!validated.ok) return validated.error;
     const { username, password } = validated.values as { username: string; password: string };
+    // Refused before the throttle, the lookup and any hashing (a DoS guard): no account has such a name, and no
+    // password that long is ever verified. The answer is the reference's, a failed login; answering it fast
+    // tells nothing about the account (the attacker chose the length).
+    if (exceedsCodePoints(username, USERNAME_MAX_LENGTH) || isPasswordTooLong(password, config.passwords))
+      return ERRORS.no_active_account;
     const limited = loginThrottle === null ? null : await loginThrottle.check(ctx, username);
     if (limited !== null) return limited;
     const user = await stores.users.findByUsername(username);

@@ -306,6 +306,46 @@ const CASES: readonly Case[] = [
     name: 'obtain with a number password',
     sent: post('/api/token/', { username: 'alice', password: 12345 }),
   },
+  {
+    name: 'obtain, username of 151 characters',
+    sent: post('/api/token/', { username: 'a'.repeat(151), password: 'x' }),
+  },
+  {
+    name: 'obtain, password of 5000 characters',
+    sent: post('/api/token/', { username: 'alice', password: 'p'.repeat(5000) }),
+  },
+  {
+    name: 'obtain, NUL in both fields',
+    sent: post('/api/token/', { username: 'al\u0000ice', password: 'alice-password\u0000' }),
+  },
+  {
+    name: 'notes, too long and a NUL',
+    sent: () => ({
+      ...post('/api/notes/', { text: `${'x'.repeat(201)}\u0000` }),
+      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
+    }),
+  },
+  {
+    name: 'obtain, lone surrogates',
+    sent: post('/api/token/', '{"username":"\\ud800x","password":"\\udf6e\\ud83c"}'),
+  },
+  {
+    name: 'obtain, a surrogate pair is one character',
+    sent: post('/api/token/', '{"username":"\\ud83c\\udf6e","password":"x"}'),
+  },
+  {
+    name: 'obtain, Python whitespace around the username',
+    sent: post('/api/token/', { username: '\u001c\u0085alice\u001f', password: 'alice-password' }),
+    tokens: true,
+  },
+  {
+    name: 'obtain, a byte order mark is not whitespace',
+    sent: post('/api/token/', { username: '\ufeffalice', password: 'alice-password' }),
+  },
+  {
+    name: 'obtain, only Python whitespace',
+    sent: post('/api/token/', { username: '\u2028\u3000', password: 'x' }),
+  },
   { name: 'obtain, wrong password', sent: post('/api/token/', { username: 'alice', password: 'nope' }) },
   { name: 'obtain, unknown user', sent: post('/api/token/', { username: 'mallory', password: 'nope' }) },
   {

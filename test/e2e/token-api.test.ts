@@ -103,6 +103,10 @@ describe('token API (simplejwt wire contract)', () => {
     assertUnauthorized(await obtain('alice', 'wrong'), body);
     assertUnauthorized(await obtain('nobody', 'whatever'), body);
     assertUnauthorized(await obtain('ivan', inactive!.password), body);
+    // Over-long credentials fail like the reference's (no length limit there), before any hashing.
+    assertUnauthorized(await obtain('a'.repeat(151), 'x'), body);
+    assertUnauthorized(await obtain('alice', alice.password + 'x'.repeat(1024)), body);
+    assertUnauthorized(await obtain('alice', 'p'.repeat(1025)), body);
   });
 
   it('validates fields like DRF serializers', async () => {
@@ -116,14 +120,14 @@ describe('token API (simplejwt wire contract)', () => {
         '{"username":["Not a valid string."],"password":["Not a valid string."]}',
       ],
       [{ username: true, password: 'x' }, '{"username":["Not a valid string."]}'],
+      [{ username: 'al\u0000ice', password: 'x' }, '{"username":["Null characters are not allowed."]}'],
+      // PBKDF2's HMAC pads its key with zero bytes: without this check "password\0" would pass a Django hash.
+      [{ username: 'alice', password: 'p\u0000' }, '{"password":["Null characters are not allowed."]}'],
       [
-        { username: 'a'.repeat(151), password: 'x' },
-        '{"username":["Ensure this field has no more than 150 characters."]}',
+        { username: 'x\ud800', password: '\udfff\ud83c\udf6e' },
+        '{"username":["Surrogate characters are not allowed: U+D800."],"password":["Surrogate characters are not allowed: U+DFFF."]}',
       ],
-      [
-        { username: 'alice', password: 'p'.repeat(1025) },
-        '{"password":["Ensure this field has no more than 1024 characters."]}',
-      ],
+      [{ username: '\u001c\u0085 ', password: 'x' }, '{"username":["This field may not be blank."]}'],
     ];
     for (const [body, expected] of cases) {
       const r = await request(`${server.url}/api/token/`, { body });
