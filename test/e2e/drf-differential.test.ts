@@ -508,6 +508,14 @@ const CASES: readonly Case[] = [
     tokens: true,
   },
   {
+    name: 'refresh carries other claims, aud included, into both tokens',
+    sent: () =>
+      post('/api/token/refresh/', {
+        refresh: refresh({ scope: 'read', aud: 'elsewhere', nested: { a: 1 } }),
+      }),
+    tokens: true,
+  },
+  {
     name: 'blacklist, then refresh, verify and blacklist again',
     sent: () => {
       const token = refresh();

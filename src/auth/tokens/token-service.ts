@@ -199,7 +199,11 @@ function jtiText(jti: unknown): string {
   return typeof jti === 'string' ? jti : String(jti);
 }
 
-/** simplejwt's no_copy_claims: everything but token_type, exp, iat and jti is carried into derived tokens. */
+/**
+ * simplejwt's no_copy_claims: everything but token_type, exp, iat and jti is carried into derived tokens (the
+ * user id is written as the integer it names). That includes aud and iss: TokenBackend.encode overwrites them
+ * only when an audience or issuer is configured, and so does payload().
+ */
 function copyableClaims(claims: JwtClaims, c: TokenConfig): Record<string, unknown> | null {
   let extra: Record<string, unknown> | null = null;
   for (const key of Object.keys(claims)) {
@@ -208,9 +212,7 @@ function copyableClaims(claims: JwtClaims, c: TokenConfig): Record<string, unkno
       key === 'exp' ||
       key === 'iat' ||
       key === c.jtiClaim ||
-      key === c.userIdClaim ||
-      key === 'aud' ||
-      key === 'iss'
+      key === c.userIdClaim
     )
       continue;
     (extra ??= {})[key] = claims[key];
