@@ -5,10 +5,8 @@
  * database). Status, body and the headers of the contract must be the same, except where CONTRACT.md says
  * "Gatehouse:" (each such case says which line).
  */
-import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { TEST_SIGNING_KEY, type GatehouseProcess } from '../support/gatehouse-process.js';
 import {
   drfReferenceMissing,
@@ -16,63 +14,7 @@ import {
   type DrfReference,
   type ReferenceAndGatehouse,
 } from '../support/drf-reference.js';
-
-interface Sent {
-  readonly method: string;
-  readonly path: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-  readonly headers: Readonly<Record<string, string | undefined>>;
-}
-
-/** The response headers the contract speaks of. */
-const COMPARED_HEADERS = [
-  'content-type',
-  'allow',
-  'www-authenticate',
-  'retry-after',
-  'location',
-  'vary',
-  'x-content-type-options',
-  'x-frame-options',
-  'referrer-policy',
-] as const;
-
-/** Exactly these headers (plus Host, Content-Length and Connection: close), nothing a client library adds. */
-function send(base: string, sent: Sent): Promise<Answer> {
-  const url = new URL(sent.path, base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: sent.method,
-        path: sent.path,
-        headers: sent.headers ?? {},
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const headers: Record<string, string | undefined> = {};
-          for (const name of COMPARED_HEADERS) {
-            const value = res.headers[name];
-            headers[name] = Array.isArray(value) ? value.join(', ') : value;
-          }
-          resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8'), headers });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(sent.body);
-  });
-}
+import { asUser, compareCases, get, JSON_TYPE, post, type Case, type Sent } from '../support/differential.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 const jti = (): string => randomBytes(16).toString('hex');
@@ -120,77 +62,6 @@ function refresh(overrides: Record<string, unknown> = {}, omit: readonly string[
 
 function accessError(message: string): string {
   return `{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"${message}"}]}`;
-}
-
-const TOKEN_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
-
-/**
- * A body with tokens made by the server, with each token replaced by what must not differ: its header segment,
- * its claim names in order, its type and user. (Times and jti are the server's own.)
- */
-function describeTokens(body: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return body;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
-  return JSON.stringify(
-    Object.fromEntries(
-      Object.entries(parsed).map(([name, value]) => {
-        if (typeof value !== 'string' || !TOKEN_SHAPE.test(value)) return [name, value];
-        const [header, payload] = value.split('.');
-        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<
-          string,
-          unknown
-        >;
-        return [
-          name,
-          {
-            header,
-            claims: Object.keys(claims),
-            token_type: claims['token_type'],
-            user_id: claims['user_id'],
-          },
-        ];
-      }),
-    ),
-  );
-}
-
-const JSON_TYPE = { 'content-type': 'application/json' };
-const post = (path: string, body: unknown, headers: Record<string, string> = JSON_TYPE): Sent => ({
-  method: 'POST',
-  path,
-  headers,
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-});
-const get = (path: string, headers: Record<string, string> = {}): Sent => ({ method: 'GET', path, headers });
-const asUser = (token: string, path = '/api/hello/', method = 'GET'): Sent => ({
-  method,
-  path,
-  headers: { authorization: `Bearer ${token}` },
-});
-
-interface Case {
-  readonly name: string;
-  /** One request, or several sent in order to each server (each answer compared). */
-  readonly sent: Sent | (() => Sent | readonly Sent[]);
-  /** The body holds freshly made tokens: compare their header, claim names in order, type and user instead. */
-  readonly tokens?: true;
-  /**
-   * The reference answers 500 (an uncaught exception); CONTRACT.md: "a request that would crash the reference
-   * gets the matching 401 token error, never a 500". The body Gatehouse answers.
-   */
-  readonly referenceCrashes?: string;
-  /** Where CONTRACT.md makes Gatehouse answer otherwise: why, and what is then not compared. */
-  readonly differs?: {
-    readonly why: string;
-    readonly status?: true;
-    readonly body?: true;
-    readonly headers?: readonly string[];
-  };
 }
 
 /**
@@ -738,31 +609,6 @@ describe(
     });
     after(() => servers?.stop());
 
-    for (const c of CASES) {
-      it(c.name, async () => {
-        const made = typeof c.sent === 'function' ? c.sent() : c.sent;
-        for (const sent of Array.isArray(made) ? (made as readonly Sent[]) : [made as Sent]) {
-          const expected = await send(reference.url, sent);
-          const actual = await send(gatehouse.url, sent);
-          const what = `${sent.method} ${sent.path} ${JSON.stringify(sent.headers ?? {})} ${sent.body ?? ''}`;
-          const bodies = `${what}\nreference: ${expected.body}\ngatehouse: ${actual.body}`;
-          if (c.referenceCrashes !== undefined) {
-            assert.equal(expected.status, 500, bodies);
-            assert.equal(actual.status, 401, bodies);
-            assert.equal(actual.body, c.referenceCrashes);
-            continue;
-          }
-          if (c.differs?.status !== true) assert.equal(actual.status, expected.status, bodies);
-          if (c.tokens === true)
-            assert.equal(describeTokens(actual.body), describeTokens(expected.body), bodies);
-          else if (c.differs?.body !== true) assert.equal(actual.body, expected.body, what);
-          const compared = (headers: Answer['headers']): Answer['headers'] =>
-            Object.fromEntries(
-              Object.entries(headers).filter(([name]) => !c.differs?.headers?.includes(name)),
-            );
-          assert.deepEqual(compared(actual.headers), compared(expected.headers), what);
-        }
-      });
-    }
+    compareCases(CASES, () => ({ reference: reference.url, gatehouse: gatehouse.url }));
   },
 );
