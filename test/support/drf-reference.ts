@@ -12,12 +12,14 @@ import { createInterface } from 'node:readline';
 import {
   cleanEnv,
   GATEHOUSE_BIN,
+  openTestStores,
   REPO_ROOT,
   startGatehouse,
   tempDataDir,
   TEST_SIGNING_KEY,
   type GatehouseProcess,
 } from './gatehouse-process.js';
+import { apiKeyHash } from '../../src/auth/api-keys/api-key.js';
 import { freePort } from './redis-server.js';
 
 /** Debian's interpreter, which sees Debian's python3-django* packages (a pyenv shim on PATH would not). */
@@ -29,7 +31,12 @@ export interface ReferenceUser {
   readonly password: string;
   readonly is_staff?: boolean;
   readonly is_active?: boolean;
+  /** A DRF authtoken key (40 characters at most), given to the user on both sides. */
+  readonly api_key?: string;
 }
+
+/** Authentication schemes by Gatehouse's names (authenticationSchemes), in order. */
+export type SchemeName = 'jwt' | 'basic' | 'apikey';
 
 export interface DrfReference {
   readonly url: string;
@@ -61,6 +68,7 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startDrfReference(
   signingKey: string,
   users: readonly ReferenceUser[],
+  schemes: readonly SchemeName[] = ['jwt'],
 ): Promise<DrfReference> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-drf-'));
   const port = await freePort();
@@ -69,6 +77,7 @@ export async function startDrfReference(
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       DRF_REFERENCE_SIGNING_KEY: signingKey,
       DRF_REFERENCE_DATA_DIR: dataDir,
+      DRF_REFERENCE_SCHEMES: schemes.join(','),
       PYTHONDONTWRITEBYTECODE: '1',
     },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -124,15 +133,17 @@ export interface ReferenceAndGatehouse {
 }
 
 /**
- * The reference with `users`, and beside it a Gatehouse cluster (2 workers) on the same signing key whose
- * data directory starts from `gatehouse user import` of the reference's database: the same users, ids and
- * (Django pbkdf2) password hashes.
+ * The reference with `users`, and beside it a Gatehouse cluster (2 workers) on the same signing key and
+ * authentication schemes whose data directory starts from `gatehouse user import` of the reference's
+ * database: the same users, ids and (Django pbkdf2) password hashes, and the same API keys (stored the
+ * Gatehouse way, as digests).
  */
 export async function startBesideReference(
   users: readonly ReferenceUser[],
   env: Readonly<Record<string, string>> = {},
+  schemes: readonly SchemeName[] = ['jwt'],
 ): Promise<ReferenceAndGatehouse> {
-  const reference = await startDrfReference(TEST_SIGNING_KEY, users);
+  const reference = await startDrfReference(TEST_SIGNING_KEY, users, schemes);
   try {
     const dataDir = tempDataDir();
     const imported = spawnSync(
@@ -141,7 +152,12 @@ export async function startBesideReference(
       { cwd: REPO_ROOT, env: cleanEnv(), encoding: 'utf8' },
     );
     if (imported.status !== 0) throw new Error(`gatehouse user import failed: ${imported.stderr}`);
-    const gatehouse = await startGatehouse({ workers: 2, dataDir, env });
+    await giveApiKeys(dataDir, users);
+    const gatehouse = await startGatehouse({
+      workers: 2,
+      dataDir,
+      env: { GATEHOUSE_AUTHENTICATION_SCHEMES: schemes.join(','), ...env },
+    });
     return {
       reference,
       gatehouse,
@@ -153,5 +169,25 @@ export async function startBesideReference(
   } catch (error) {
     await reference.stop();
     throw error;
+  }
+}
+
+async function giveApiKeys(dataDir: string, users: readonly ReferenceUser[]): Promise<void> {
+  const stores = openTestStores(dataDir);
+  try {
+    for (const user of users) {
+      if (user.api_key === undefined) continue;
+      const record = await stores.users.findByUsername(user.username);
+      if (record === null) throw new Error(`${user.username} was not imported`);
+      await stores.apiKeys.create(
+        record.id,
+        apiKeyHash(user.api_key),
+        user.api_key.slice(0, 8),
+        null,
+        new Date().toISOString(),
+      );
+    }
+  } finally {
+    stores.close();
   }
 }
