@@ -4,16 +4,14 @@
  * default schemes in two orders. The same API key is given to the user on both sides (a DRF authtoken key;
  * Gatehouse stores its digest). Every request goes byte for byte to both; answers must be the same.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
-import { TEST_SIGNING_KEY } from '../support/gatehouse-process.js';
 import {
   drfReferenceMissing,
   startBesideReference,
   type ReferenceAndGatehouse,
   type SchemeName,
 } from '../support/drf-reference.js';
-import { compareCases, get, type Case } from '../support/differential.js';
+import { accessTokenOf, compareCases, get, type Case } from '../support/differential.js';
 
 const ALICE_KEY = '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b';
 const CAROL_KEY = 'c0ffee0000000000000000000000000000000001';
@@ -27,19 +25,6 @@ const USERS = [
 const basic = (text: string, encoding: BufferEncoding = 'utf8'): string =>
   `Basic ${Buffer.from(text, encoding).toString('base64')}`;
 const as = (authorization: string, path = '/api/me/') => get(path, { authorization });
-
-function accessToken(): string {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    token_type: 'access',
-    exp: now + 300,
-    iat: now,
-    jti: randomBytes(16).toString('hex'),
-    user_id: 1,
-  };
-  const input = `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${createHmac('sha256', TEST_SIGNING_KEY).update(input).digest('base64url')}`;
-}
 
 /** Requests whose answers depend on every scheme and on which one comes first (the 401 challenge). */
 const CASES: readonly Case[] = [
@@ -78,7 +63,7 @@ const CASES: readonly Case[] = [
   },
   { name: 'Token, UTF-8 bytes', sent: as(`Token ${Buffer.from('clé').toString('latin1')}`) },
   { name: 'Token on the admin route', sent: as(`Token ${ALICE_KEY}`, '/api/admin/') },
-  { name: 'Bearer, valid', sent: () => as(`Bearer ${accessToken()}`) },
+  { name: 'Bearer, valid', sent: () => as(`Bearer ${accessTokenOf(1)}`) },
   { name: 'Bearer, garbage', sent: as('Bearer garbage') },
   { name: 'an unknown keyword', sent: as('Digest username="alice"') },
   { name: 'Basic on a public route, wrong password', sent: as(basic('alice:wrong'), '/api/public/') },

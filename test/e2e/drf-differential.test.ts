@@ -14,20 +14,21 @@ import {
   type DrfReference,
   type ReferenceAndGatehouse,
 } from '../support/drf-reference.js';
-import { asUser, compareCases, get, JSON_TYPE, post, type Case, type Sent } from '../support/differential.js';
+import {
+  asUser,
+  compareCases,
+  get,
+  JSON_TYPE,
+  post,
+  signShared,
+  type Case,
+  type Sent,
+} from '../support/differential.js';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 const jti = (): string => randomBytes(16).toString('hex');
 
-/** A token as PyJWT writes one with the shared key: compact JSON, claims in the order given. */
-function sign(
-  payload: Record<string, unknown>,
-  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
-  key = TEST_SIGNING_KEY,
-): string {
-  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-}
+const sign = signShared;
 
 /** Access claims of user 1 in simplejwt's order, with some changed or left out. */
 function accessClaims(

@@ -5,8 +5,10 @@
  * case says CONTRACT.md makes Gatehouse answer otherwise.
  */
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { it } from 'node:test';
+import { TEST_SIGNING_KEY } from './gatehouse-process.js';
 
 export interface Sent {
   readonly method: string;
@@ -169,4 +171,26 @@ export function compareCases(
       }
     });
   }
+}
+
+/** A token as PyJWT writes one with the shared key: compact JSON, header and claims in the order given. */
+export function signShared(
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+  key = TEST_SIGNING_KEY,
+): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
+/** A valid access token of `userId` (ids follow the order the users were created in), with a fresh jti. */
+export function accessTokenOf(userId: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signShared({
+    token_type: 'access',
+    exp: now + 300,
+    iat: now,
+    jti: randomBytes(16).toString('hex'),
+    user_id: userId,
+  });
 }

@@ -69,6 +69,7 @@ export async function startDrfReference(
   signingKey: string,
   users: readonly ReferenceUser[],
   schemes: readonly SchemeName[] = ['jwt'],
+  rates = 'anon=1000/min,user=100000/min,limited=5/min',
 ): Promise<DrfReference> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-drf-'));
   const port = await freePort();
@@ -78,6 +79,7 @@ export async function startDrfReference(
       DRF_REFERENCE_SIGNING_KEY: signingKey,
       DRF_REFERENCE_DATA_DIR: dataDir,
       DRF_REFERENCE_SCHEMES: schemes.join(','),
+      DRF_REFERENCE_RATES: rates,
       PYTHONDONTWRITEBYTECODE: '1',
     },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -109,10 +111,11 @@ export async function startDrfReference(
         reject(new Error(`the reference exited with ${code}: ${output.join('')}`));
       });
     });
-    // "ready" comes before runserver binds its port: poll until it answers.
+    // "ready" comes before the server binds its port: poll until it answers (a 405 of a route no throttle
+    // counts, so the tests find every quota untouched).
     for (let attempt = 0; ; attempt++) {
       try {
-        await fetch(`${url}/api/public/`);
+        await fetch(`${url}/api/token/`);
         break;
       } catch (error) {
         if (attempt > 200 || child.exitCode !== null) throw error;
@@ -142,8 +145,9 @@ export async function startBesideReference(
   users: readonly ReferenceUser[],
   env: Readonly<Record<string, string>> = {},
   schemes: readonly SchemeName[] = ['jwt'],
+  rates?: string,
 ): Promise<ReferenceAndGatehouse> {
-  const reference = await startDrfReference(TEST_SIGNING_KEY, users, schemes);
+  const reference = await startDrfReference(TEST_SIGNING_KEY, users, schemes, rates);
   try {
     const dataDir = tempDataDir();
     const imported = spawnSync(
@@ -156,7 +160,11 @@ export async function startBesideReference(
     const gatehouse = await startGatehouse({
       workers: 2,
       dataDir,
-      env: { GATEHOUSE_AUTHENTICATION_SCHEMES: schemes.join(','), ...env },
+      env: {
+        GATEHOUSE_AUTHENTICATION_SCHEMES: schemes.join(','),
+        ...(rates === undefined ? {} : { GATEHOUSE_THROTTLE_RATES: rates }),
+        ...env,
+      },
     });
     return {
       reference,
