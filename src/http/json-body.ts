@@ -2,14 +2,14 @@
  * Parses a request body the way DRF's JSONParser + a serializer see it:
  *  - no body (Content-Length 0 or absent) → {} whatever the content type (DRF: no stream → empty data);
  *  - a body whose media type is not JSON → 415 naming the content type as sent;
- *  - bytes that are not UTF-8 or not JSON (NaN/Infinity refused, like DRF's strict parse_constant) → 400;
+ *  - bytes that are not text in the declared charset (UTF-8 without one, body-charset.ts) or not JSON
+ *    (NaN/Infinity refused, like DRF's strict parse_constant) → 400;
  *  - JSON that is not an object → 400 "Expected a dictionary, but got list." with Python's type name.
  */
 import { notADictionary, parseError, unsupportedMediaType, ERRORS, type ErrorSpec } from '../errors.js';
+import { decodeBody } from './body-charset.js';
 
 export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: ErrorSpec };
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** True when the Content-Type names JSON (parameters such as charset allowed; wildcards match, as in DRF). */
 export function isJsonMediaType(contentType: string): boolean {
@@ -26,12 +26,17 @@ export function isJsonMediaType(contentType: string): boolean {
 export function parseJsonBody(raw: Buffer | null, contentType: string): BodyResult {
   if (raw === null || raw.length === 0) return { ok: true, value: {} };
   if (!isJsonMediaType(contentType)) return { ok: false, error: unsupportedMediaType(contentType) };
-  let text: string;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    return { ok: false, error: ERRORS.invalid_utf8 };
+  const decoded = decodeBody(raw, contentType);
+  if (!decoded.ok) {
+    return {
+      ok: false,
+      error:
+        decoded.codec === 'utf-8'
+          ? ERRORS.invalid_utf8
+          : parseError(`the body is not valid ${decoded.codec}`),
+    };
   }
+  const text = decoded.text;
   let value: unknown;
   try {
     value = JSON.parse(text);
