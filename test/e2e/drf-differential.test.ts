@@ -84,7 +84,20 @@ const USERS = [
   { username: 'alice', password: 'alice-password' },
   { username: 'admin', password: 'admin-password', is_staff: true },
   { username: 'carol', password: 'carol-password', is_active: false },
+  { username: 'josé', password: 'pässword' },
 ];
+
+/** A POST of raw bytes under a Content-Type of the caller's. */
+const postBytes = (path: string, contentType: string, bytes: Buffer, token?: string): Sent => ({
+  method: 'POST',
+  path,
+  headers: {
+    'content-type': contentType,
+    ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+  },
+  body: bytes,
+});
+const LOGIN_JOSE = '{"username":"josé","password":"pässword"}';
 
 const CASES: readonly Case[] = [
   // Format of every response
@@ -521,6 +534,48 @@ const CASES: readonly Case[] = [
     name: 'JSON with NaN',
     sent: post('/api/token/verify/', '{"token":NaN}'),
     differs: { why: "the parse message is Gatehouse's own", body: true },
+  },
+  // Bodies in the charset their Content-Type declares (Django sets request.encoding from it)
+  {
+    name: 'Latin-1 body declared ISO-8859-1',
+    sent: postBytes('/api/token/', 'application/json; charset=ISO-8859-1', Buffer.from(LOGIN_JOSE, 'latin1')),
+    tokens: true,
+  },
+  {
+    name: 'UTF-16 body with a byte order mark',
+    sent: postBytes(
+      '/api/token/',
+      'application/json;charset="utf-16"',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(LOGIN_JOSE, 'utf16le')]),
+    ),
+    tokens: true,
+  },
+  {
+    name: 'UTF-8 body under a charset Python does not know',
+    sent: postBytes('/api/token/', 'application/json; charset=klingon', Buffer.from(LOGIN_JOSE)),
+    tokens: true,
+  },
+  {
+    name: 'Latin-1 body without a charset',
+    sent: postBytes('/api/token/', 'application/json', Buffer.from(LOGIN_JOSE, 'latin1')),
+    differs: { why: 'CONTRACT.md: "the part after the dash is its own message"', body: true },
+  },
+  {
+    name: 'UTF-8 body declared ASCII',
+    sent: postBytes('/api/token/', 'application/json; charset=us-ascii', Buffer.from(LOGIN_JOSE)),
+    differs: { why: 'CONTRACT.md: "the part after the dash is its own message"', body: true },
+  },
+  {
+    name: 'notes, Windows-1252 text',
+    sent: () => [
+      postBytes(
+        '/api/notes/',
+        'application/json; charset=cp1252',
+        Buffer.from([...Buffer.from('{"text":"'), 0x80, 0x93, 0x41, 0x94, ...Buffer.from('"}')]),
+        access(),
+      ),
+      get('/api/notes/'),
+    ],
   },
   {
     name: 'JSON with a duplicate key',
