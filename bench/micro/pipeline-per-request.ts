@@ -27,6 +27,11 @@ const LOOPBACK = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 
 class FakeResponse {
   status = '';
   body = '';
+  /** A new response: uWS answers 200 OK when the handler writes no status (Gatehouse writes none for 200). */
+  reset(): void {
+    this.status = '200 OK';
+    this.body = '';
+  }
   writeStatus(status: string): this {
     this.status = status;
     return this;
@@ -103,6 +108,7 @@ const onRequest = handlerOf(cached);
 const onRequestUncached = handlerOf(uncached);
 const res = new FakeResponse();
 const call = (handler: OnRequest, req: FakeRequest) => (): FakeResponse => {
+  res.reset();
   handler(res as unknown as HttpResponse, req as unknown as HttpRequest);
   return res;
 };
