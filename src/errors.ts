@@ -42,11 +42,6 @@ export const ERRORS = {
     },
     true,
   ),
-  duplicate_authorization_header: spec(
-    401,
-    { detail: 'Authorization header must be sent once', code: 'bad_authorization_header' },
-    true,
-  ),
   access_token_invalid: spec(401, tokenNotValid('Token is invalid or expired'), true),
   access_token_wrong_type: spec(401, tokenNotValid('Token has wrong type'), true),
   access_token_no_id: spec(401, tokenNotValid('Token has no id'), true),

@@ -162,7 +162,6 @@ const contextFor = (authorization: string): RequestContext =>
     '/api/hello/',
     '',
     authorization,
-    1,
     '',
     '',
     '',

@@ -115,7 +115,6 @@ function round(route: CompiledRoute): number {
       route.pattern,
       '',
       authorization,
-      1,
       '',
       '',
       '',

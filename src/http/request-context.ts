@@ -33,9 +33,8 @@ export class RequestContext {
   readonly path: string;
   /** Raw query string without '?'; '' unless the route declared `query: true` (or for a redirect). */
   query: string;
+  /** The Authorization header; several are joined with ',' as a WSGI server joins them (server.ts). */
   readonly authorization: string;
-  /** How many Authorization header lines the request carried (several are refused). */
-  readonly authorizationCount: number;
   readonly contentType: string;
   readonly contentLength: string;
   readonly transferEncoding: string;
@@ -73,7 +72,6 @@ export class RequestContext {
     path: string,
     query: string,
     authorization: string,
-    authorizationCount: number,
     contentType: string,
     contentLength: string,
     transferEncoding: string,
@@ -86,7 +84,6 @@ export class RequestContext {
     this.path = path;
     this.query = query;
     this.authorization = authorization;
-    this.authorizationCount = authorizationCount;
     this.contentType = contentType;
     this.contentLength = contentLength;
     this.transferEncoding = transferEncoding;

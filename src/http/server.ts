@@ -188,7 +188,7 @@ export class HttpServer implements PipelineSink {
     const route = endpoint.route;
     const described = req.getHeader('x-original-method');
     const uri = req.getHeader('x-original-uri');
-    const authorization = req.getHeader('authorization');
+    const authorization = authorizationOf(req);
     const incomingId = req.getHeader('x-request-id');
     const requestId = incomingId === '' ? this.nextRequestId() : this.requestIdFor(res, incomingId);
     const queryAt = uri.indexOf('?');
@@ -202,7 +202,6 @@ export class HttpServer implements PipelineSink {
       queryAt < 0 ? uri : uri.slice(0, queryAt),
       queryAt < 0 ? '' : uri.slice(queryAt + 1),
       authorization,
-      authorization === '' ? 0 : countAuthorizationHeaders(req),
       '',
       '',
       '',
@@ -226,8 +225,7 @@ export class HttpServer implements PipelineSink {
     // only matter when proxies are trusted, the body headers only for methods that carry a body.
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
-    const authorization = req.getHeader('authorization');
-    const authorizationCount = authorization === '' ? 0 : countAuthorizationHeaders(req);
+    const authorization = authorizationOf(req);
     const proxied = this.proxied;
     const incomingId = proxied ? req.getHeader('x-request-id') : '';
     const requestId = incomingId === '' ? this.nextRequestId() : this.requestIdFor(res, incomingId);
@@ -239,7 +237,6 @@ export class HttpServer implements PipelineSink {
       path,
       '',
       authorization,
-      authorizationCount,
       bodyless ? '' : req.getHeader('content-type'),
       req.getHeader('content-length'),
       bodyless ? '' : req.getHeader('transfer-encoding'),
@@ -502,15 +499,26 @@ function headersOf(route: CompiledRoute, reply: Reply): HeaderBlock {
   return reply.contentType === undefined ? route.headers : withContentType(route.headers, reply.contentType);
 }
 
-/** uWS's getHeader sees only the first of repeated headers; count them so duplicates can be refused. */
+/**
+ * The Authorization value as a WSGI server hands it to Django: several headers joined with ',' in their order
+ * (uWS's getHeader sees only the first). A repeated header then fails every scheme's parse as it fails DRF's
+ * (more than two space-delimited values), so no request is judged on a header the client may not have meant.
+ * The walk over the headers only happens when there is an Authorization header.
+ */
 let authorizationSeen = 0;
-function countHeader(key: string): void {
-  if (key === 'authorization') authorizationSeen++;
+let authorizationJoined = '';
+function collectAuthorization(key: string, value: string): void {
+  if (key !== 'authorization') return;
+  authorizationJoined = authorizationSeen++ === 0 ? value : `${authorizationJoined},${value}`;
 }
-function countAuthorizationHeaders(req: HttpRequest): number {
+function authorizationOf(req: HttpRequest): string {
+  const first = req.getHeader('authorization');
+  if (first === '') return first;
   authorizationSeen = 0;
-  req.forEach(countHeader);
-  return authorizationSeen;
+  req.forEach(collectAuthorization);
+  const joined = authorizationSeen > 1 ? authorizationJoined : first;
+  authorizationJoined = '';
+  return joined;
 }
 
 let contentLengthSeen = 0;

@@ -12,7 +12,7 @@ import { ERRORS, type ErrorSpec } from '../errors.js';
 export const AUTH_FAILURE_REASONS = [
   /** No credentials on a route that needs them ("Authentication credentials were not provided."). */
   'missing_credentials',
-  /** `Bearer` with no token or with several, or several Authorization headers, or a malformed Basic/Token header. */
+  /** `Bearer` with no token or with several (several Authorization headers too), or a malformed Basic/Token header. */
   'bad_header',
   /** An access token whose `exp` has passed. */
   'expired',
@@ -37,7 +37,6 @@ export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 const REASON_OF_ERROR: ReadonlyArray<readonly [ErrorSpec, AuthFailureReason]> = [
   [ERRORS.not_authenticated, 'missing_credentials'],
   [ERRORS.bad_authorization_header, 'bad_header'],
-  [ERRORS.duplicate_authorization_header, 'bad_header'],
   [ERRORS.invalid_basic_header, 'bad_header'],
   [ERRORS.invalid_basic_encoding, 'bad_header'],
   [ERRORS.basic_no_credentials, 'bad_header'],

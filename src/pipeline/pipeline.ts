@@ -89,10 +89,6 @@ export class Pipeline {
     from: number,
   ): ErrorSpec | null | Promise<ErrorSpec | null> {
     const schemes = route.authenticators!;
-    // uWS reports only the first of several Authorization headers, so every scheme would judge the request on
-    // a header the client may not have meant: refuse instead.
-    if (from === 0 && ctx.authorizationCount > 1)
-      return this.settle(ctx, route, ERRORS.duplicate_authorization_header);
     for (let i = from; i < schemes.length; i++) {
       const result = schemes[i]!.authenticate(ctx);
       if (result === null) continue;

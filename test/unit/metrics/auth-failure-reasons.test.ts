@@ -23,7 +23,6 @@ describe('authentication failure reasons', () => {
   it('names the reason of every authentication error of the table', () => {
     assert.equal(reasonOf(ERRORS.not_authenticated), 'missing_credentials');
     assert.equal(reasonOf(ERRORS.bad_authorization_header), 'bad_header');
-    assert.equal(reasonOf(ERRORS.duplicate_authorization_header), 'bad_header');
     assert.equal(reasonOf(ERRORS.access_token_wrong_type), 'wrong_type');
     assert.equal(reasonOf(ERRORS.access_token_no_type), 'no_type');
     assert.equal(reasonOf(ERRORS.access_token_no_id), 'no_id');

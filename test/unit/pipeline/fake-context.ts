@@ -11,7 +11,6 @@ export interface FakeRequest {
   readonly method?: string;
   readonly authorization?: string;
   /** How many Authorization lines the request had (default: 1 when `authorization` is set). */
-  readonly authorizationCount?: number;
   readonly peer?: string;
   readonly forwardedFor?: string;
   readonly trustedProxies?: readonly string[];
@@ -33,7 +32,6 @@ export function fakeContext(request: FakeRequest = {}): RequestContext {
     '/test/',
     '',
     authorization,
-    request.authorizationCount ?? (authorization === '' ? 0 : 1),
     '',
     '',
     '',

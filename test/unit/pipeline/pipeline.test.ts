@@ -248,14 +248,6 @@ describe('pipeline: authentication', () => {
     const { outcome } = await run({ authorization: 'Slow alice' });
     assert.equal(outcome.kind, 'crash');
   });
-
-  it('several Authorization headers are refused before any scheme runs', async () => {
-    const scheme = fakeScheme('fake', 'Fake');
-    const { run } = setUp({}, { schemes: [scheme] });
-    const error = failed((await run({ authorization: 'Fake alice', authorizationCount: 2 })).outcome);
-    assert.equal(error, ERRORS.duplicate_authorization_header);
-    assert.equal(scheme.calls, 0);
-  });
 });
 
 describe('pipeline: the 401 / 403 rule', () => {
