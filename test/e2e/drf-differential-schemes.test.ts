@@ -63,6 +63,14 @@ const CASES: readonly Case[] = [
   },
   { name: 'Token, UTF-8 bytes', sent: as(`Token ${Buffer.from('clé').toString('latin1')}`) },
   { name: 'Token on the admin route', sent: as(`Token ${ALICE_KEY}`, '/api/admin/') },
+  {
+    name: 'Token sent twice',
+    sent: get('/api/me/', { authorization: [`Token ${ALICE_KEY}`, `Token ${ALICE_KEY}`] }),
+  },
+  {
+    name: 'Basic, then Token',
+    sent: get('/api/me/', { authorization: [basic('alice:alice-password'), `Token ${ALICE_KEY}`] }),
+  },
   { name: 'Bearer, valid', sent: () => as(`Bearer ${accessTokenOf(1)}`) },
   { name: 'Bearer, garbage', sent: as('Bearer garbage') },
   { name: 'an unknown keyword', sent: as('Digest username="alice"') },

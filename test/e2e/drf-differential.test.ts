@@ -280,6 +280,21 @@ const CASES: readonly Case[] = [
     name: 'extra spaces after Bearer',
     sent: () => get('/api/hello/', { authorization: `Bearer    ${access()}` }),
   },
+  {
+    name: 'Authorization sent twice',
+    sent: () => {
+      const token = access();
+      return get('/api/me/', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
+    },
+  },
+  {
+    name: 'an empty Authorization, then a valid one',
+    sent: () => get('/api/me/', { authorization: ['', `Bearer ${access()}`] }),
+  },
+  {
+    name: 'a valid Authorization, then an empty one',
+    sent: () => get('/api/me/', { authorization: [`Bearer ${access()}`, ''] }),
+  },
   { name: 'valid access token', sent: () => asUser(access()) },
   { name: 'me', sent: () => asUser(access(), '/api/me/') },
   { name: 'user_id as a decimal string', sent: () => asUser(access({ user_id: '1' }), '/api/me/') },

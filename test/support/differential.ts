@@ -13,7 +13,7 @@ import { TEST_SIGNING_KEY } from './gatehouse-process.js';
 export interface Sent {
   readonly method: string;
   readonly path: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string | string[]>>;
   readonly body?: string | Buffer;
 }
 
@@ -111,7 +111,7 @@ export const post = (path: string, body: unknown, headers: Record<string, string
   headers,
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
-export const get = (path: string, headers: Record<string, string> = {}): Sent => ({
+export const get = (path: string, headers: Record<string, string | string[]> = {}): Sent => ({
   method: 'GET',
   path,
   headers,
