@@ -80,6 +80,13 @@ const NOT_FOUND_IS_JSON = {
   headers: ['content-type'],
 } as const;
 
+const ROUTED_AS_SENT = {
+  why: 'escaped static path text is not decoded before routing (Django decodes the whole path)',
+  status: true,
+  body: true,
+  headers: ['content-type', 'allow'],
+} as const;
+
 const USERS = [
   { username: 'alice', password: 'alice-password' },
   { username: 'admin', password: 'admin-password', is_staff: true },
@@ -470,6 +477,11 @@ const CASES: readonly Case[] = [
   { name: 'path with a tail', sent: get('/api/public/extra'), differs: NOT_FOUND_IS_JSON },
   { name: 'path with a double slash', sent: get('/api//public/'), differs: NOT_FOUND_IS_JSON },
   { name: 'query string on a route', sent: get('/api/public/?page=2') },
+  // Django routes on the whole path percent-decoded; Gatehouse on the path as sent, decoding each parameter
+  // segment on its own (so an escaped '/' stays inside its segment). Only escaped static text differs.
+  { name: 'a percent-encoded letter in the path', sent: get('/api/%70ublic/'), differs: ROUTED_AS_SENT },
+  { name: 'a percent-encoded slash in the path', sent: get('/api%2Fpublic/'), differs: ROUTED_AS_SENT },
+  { name: 'a malformed escape in the path', sent: get('/api/%zz/'), differs: NOT_FOUND_IS_JSON },
   {
     name: 'anonymous text/plain POST to a protected route',
     sent: post('/api/notes/', 'text', { 'content-type': 'text/plain' }),
