@@ -186,6 +186,9 @@ describe('Gatehouse behind ops/nginx/gatehouse.conf', { skip: SKIP }, () => {
     assert.equal(pair.headers['strict-transport-security'], 'max-age=63072000');
     // Gatehouse kept the request id Nginx generated (a trusted proxy's X-Request-Id): one id in both logs.
     assert.match(String(pair.headers['x-request-id']), /^[0-9a-f]{32}$/);
+    // Neither Nginx's version nor uWS's "uWebSockets: 20" mark reaches the client.
+    assert.equal(pair.headers['uwebsockets'], undefined);
+    assert.equal(pair.headers['server'], 'nginx');
 
     const me = await send(httpsPort, '/api/me/', { ca, headers: { authorization: `Bearer ${access}` } });
     assert.equal(me.status, 200);
