@@ -22,10 +22,9 @@ export function userIdFromClaim(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const match = PYTHON_INT.exec(value);
   if (match === null) return null;
-  const digits = match[2]!.replaceAll('_', '');
   if (match[1] === '-') return NO_SUCH_USER;
   // Leading zeros do not change the value; more than 15 significant digits is beyond any stored id.
-  const significant = digits.replace(/^0+/, '');
+  const significant = match[2]!.replaceAll('_', '').replace(/^0+/, '');
   return significant.length > 15 ? NO_SUCH_USER : positiveId(Number(significant));
 }
 

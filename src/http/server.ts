@@ -505,20 +505,16 @@ function headersOf(route: CompiledRoute, reply: Reply): HeaderBlock {
  * (more than two space-delimited values), so no request is judged on a header the client may not have meant.
  * The walk over the headers only happens when there is an Authorization header.
  */
-let authorizationSeen = 0;
-let authorizationJoined = '';
+let authorizationJoined: string | null = null;
 function collectAuthorization(key: string, value: string): void {
-  if (key !== 'authorization') return;
-  authorizationJoined = authorizationSeen++ === 0 ? value : `${authorizationJoined},${value}`;
+  if (key === 'authorization')
+    authorizationJoined = authorizationJoined === null ? value : `${authorizationJoined},${value}`;
 }
 function authorizationOf(req: HttpRequest): string {
-  const first = req.getHeader('authorization');
-  if (first === '') return first;
-  authorizationSeen = 0;
+  if (req.getHeader('authorization') === '') return '';
+  authorizationJoined = null;
   req.forEach(collectAuthorization);
-  const joined = authorizationSeen > 1 ? authorizationJoined : first;
-  authorizationJoined = '';
-  return joined;
+  return authorizationJoined ?? '';
 }
 
 let contentLengthSeen = 0;

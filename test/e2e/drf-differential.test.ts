@@ -57,6 +57,11 @@ function withHeader(header: Record<string, unknown>): () => Sent {
   return () => asUser(sign(accessClaims(), header), '/api/me/');
 }
 
+/** POST /api/notes/ as user 1 (a fresh access token each time); a string body is sent as it is. */
+function noteByAlice(body: unknown): Sent {
+  return post('/api/notes/', body, { ...JSON_TYPE, authorization: `Bearer ${access()}` });
+}
+
 function refresh(overrides: Record<string, unknown> = {}, omit: readonly string[] = []): string {
   return access({ token_type: 'refresh', exp: now() + 86400, ...overrides }, omit);
 }
@@ -212,10 +217,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'notes, too long and a NUL',
-    sent: () => ({
-      ...post('/api/notes/', { text: `${'x'.repeat(201)}\u0000` }),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({ text: `${'x'.repeat(201)}\u0000` }),
   },
   {
     name: 'obtain, lone surrogates',
@@ -340,45 +342,27 @@ const CASES: readonly Case[] = [
   { name: 'notes, anonymous POST', sent: post('/api/notes/', { text: 'x' }) },
   {
     name: 'notes, POST',
-    sent: () => ({
-      ...post('/api/notes/', { text: 'first', owner: 'mallory' }),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({ text: 'first', owner: 'mallory' }),
   },
   {
     name: 'notes, POST a number',
-    sent: () => ({
-      ...post('/api/notes/', { text: 42 }),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({ text: 42 }),
   },
   {
     name: 'notes, POST without text',
-    sent: () => ({
-      ...post('/api/notes/', {}),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({}),
   },
   {
     name: 'notes, POST blank',
-    sent: () => ({
-      ...post('/api/notes/', { text: '' }),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({ text: '' }),
   },
   {
     name: 'notes, POST too long',
-    sent: () => ({
-      ...post('/api/notes/', { text: 'x'.repeat(201) }),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({ text: 'x'.repeat(201) }),
   },
   {
     name: 'notes, POST exactly 200',
-    sent: () => ({
-      ...post('/api/notes/', { text: 'y'.repeat(200) }),
-      headers: { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-    }),
+    sent: () => noteByAlice({ text: 'y'.repeat(200) }),
   },
   { name: 'notes, list after the POSTs', sent: get('/api/notes/') },
   { name: 'notes, HEAD', sent: { method: 'HEAD', path: '/api/notes/' } },
@@ -494,38 +478,27 @@ const CASES: readonly Case[] = [
   { name: 'anonymous malformed JSON to a protected route', sent: post('/api/notes/', '{') },
   {
     name: 'notes, numbers as text',
-    sent: () =>
-      ['1.5', '-7', '0', '1.25e-3', '100'].map((text) =>
-        post('/api/notes/', `{"text":${text}}`, { ...JSON_TYPE, authorization: `Bearer ${access()}` }),
-      ),
+    sent: () => ['1.5', '-7', '0', '1.25e-3', '100'].map((text) => noteByAlice(`{"text":${text}}`)),
   },
   {
     name: 'notes, text trimmed',
-    sent: () =>
-      post('/api/notes/', { text: '  padded  ' }, { ...JSON_TYPE, authorization: `Bearer ${access()}` }),
+    sent: () => noteByAlice({ text: '  padded  ' }),
   },
   {
     name: 'notes, text only spaces',
-    sent: () => post('/api/notes/', { text: '   ' }, { ...JSON_TYPE, authorization: `Bearer ${access()}` }),
+    sent: () => noteByAlice({ text: '   ' }),
   },
   {
     name: 'notes, unicode text',
-    sent: () =>
-      post(
-        '/api/notes/',
-        { text: 'crème brûlée 🍮 \u2028' },
-        { ...JSON_TYPE, authorization: `Bearer ${access()}` },
-      ),
+    sent: () => noteByAlice({ text: 'crème brûlée 🍮 \u2028' }),
   },
   {
     name: 'notes, 200 characters of astral symbols',
-    sent: () =>
-      post('/api/notes/', { text: '🍮'.repeat(200) }, { ...JSON_TYPE, authorization: `Bearer ${access()}` }),
+    sent: () => noteByAlice({ text: '🍮'.repeat(200) }),
   },
   {
     name: 'notes, 201 characters of astral symbols',
-    sent: () =>
-      post('/api/notes/', { text: '🍮'.repeat(201) }, { ...JSON_TYPE, authorization: `Bearer ${access()}` }),
+    sent: () => noteByAlice({ text: '🍮'.repeat(201) }),
   },
   { name: 'notes, the list at the end', sent: get('/api/notes/') },
   {

@@ -97,6 +97,8 @@ describe('HTTP core', () => {
     assert.equal(r.status, 301);
     assert.equal(r.headers.get('location'), '/api/public/?x=1&y=2');
     assert.equal(r.text, '');
+    // Django's HttpResponsePermanentRedirect: an empty HTML body.
+    assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
     const head = await request(`${server.url}/api/public`, { method: 'HEAD' });
     assert.equal(head.status, 301);
   });
